@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Segment event model, JSON value type, timestamps. Foundation only.
+        .target(name: "SluiceSpec"),
+        // zlib for gzip request bodies.
+        .systemLibrary(name: "CZlib", pkgConfig: nil, providers: [.apt(["zlib1g-dev"])]),
+        // Durable event log behind a protocol; SQLite (GRDB) implementation.
+        .target(name: "SluiceStore", dependencies: [
+            "SluiceSpec",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Per-destination settings and pure mappings.
+        .target(name: "SluiceDestinations", dependencies: ["SluiceSpec"]),
+        // Segment-compatible ingest HTTP API.
+        .target(name: "SluiceServer", dependencies: [
+            "SluiceSpec", "SluiceStore", "CZlib",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "sluice", dependencies: [
+            "SluiceSpec", "SluiceStore", "SluiceServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec"]),
+        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore"]),
+        .testTarget(name: "SluiceServerTests", dependencies: [
+            "SluiceServer", "SluiceStore",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "SluiceDestinationsTests", dependencies: ["SluiceDestinations"]),
+    ]
+)

@@ -1,0 +1,175 @@
+import Foundation
+import SluiceSpec
+
+public enum HTTPMethod: String, Sendable, Hashable {
+    case GET, POST, PUT, PATCH, DELETE
+}
+
+/// Ordered, case-insensitive HTTP headers.
+public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    public private(set) var entries: [(name: String, value: String)]
+
+    public init(_ entries: [(name: String, value: String)] = []) { self.entries = entries }
+    public init(dictionaryLiteral elements: (String, String)...) {
+        entries = elements.map { (name: $0.0, value: $0.1) }
+    }
+
+    public subscript(name: String) -> String? {
+        get { entries.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame })?.value }
+        set {
+            entries.removeAll(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame })
+            if let newValue { entries.append((name: name, value: newValue)) }
+        }
+    }
+
+    public mutating func add(_ name: String, _ value: String) { entries.append((name: name, value: value)) }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { entries.makeIterator() }
+
+    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        lhs.entries.elementsEqual(rhs.entries) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for entry in entries { hasher.combine(entry.name); hasher.combine(entry.value) }
+    }
+}
+
+/// A request body: JSON, or a form for OAuth token endpoints.
+public enum HTTPBody: Sendable, Hashable {
+    case json(JSON)
+    case form([String: String])
+
+    public var bytes: [UInt8] {
+        switch self {
+        case .json(let json): return JSONWriter.bytes(json)
+        case .form(let fields):
+            return Array(fields.sorted(by: { $0.key < $1.key })
+                .map { "\(URLEncoding.component($0.key))=\(URLEncoding.component($0.value))" }
+                .joined(separator: "&").utf8)
+        }
+    }
+
+    public var contentType: String {
+        switch self {
+        case .json: return "application/json"
+        case .form: return "application/x-www-form-urlencoded"
+        }
+    }
+}
+
+/// One HTTP exchange a mapping asks for. `secrets` lists every credential the request carries,
+/// so `redacted()` can mask them wherever they appear (headers, query, form body).
+public struct HTTPRequest: Sendable, Hashable {
+    public var method: HTTPMethod
+    public var url: String
+    public var headers: HTTPHeaders
+    public var body: HTTPBody?
+    public var secrets: [Secret]
+
+    public init(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], body: HTTPBody? = nil, secrets: [Secret] = []) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.secrets = secrets
+        if let body, self.headers["Content-Type"] == nil { self.headers["Content-Type"] = body.contentType }
+    }
+
+    public var jsonBody: JSON? {
+        if case .json(let json)? = body { return json }
+        return nil
+    }
+
+    /// The path and query after the host, e.g. `/v2/customers?query=...`.
+    public var pathAndQuery: String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let afterScheme = url[schemeEnd.upperBound...]
+        guard let slash = afterScheme.firstIndex(of: "/") else { return "/" }
+        return String(afterScheme[slash...])
+    }
+
+    /// A copy safe to log, store or show: Authorization values and every secret masked.
+    public func redacted() -> HTTPRequest {
+        var copy = self
+        copy.url = Self.mask(url, secrets)
+        copy.headers = HTTPHeaders(headers.map { entry in
+            if entry.name.caseInsensitiveCompare("Authorization") == .orderedSame {
+                let scheme = entry.value.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+                let token = entry.value.dropFirst(scheme.count + 1)
+                return (name: entry.name, value: scheme + " " + Secret(String(token)).masked)
+            }
+            return (name: entry.name, value: Self.mask(entry.value, secrets))
+        })
+        if case .form(let fields)? = body {
+            copy.body = .form(fields.mapValues { Self.mask($0, secrets) })
+        } else if case .json(let json)? = body, !secrets.isEmpty {
+            copy.body = .json(Self.mask(json, secrets))
+        }
+        copy.secrets = []
+        return copy
+    }
+
+    static func mask(_ text: String, _ secrets: [Secret]) -> String {
+        var result = text
+        for secret in secrets where !secret.isEmpty {
+            result = result.replacingOccurrences(of: secret.reveal(), with: secret.masked)
+            let encoded = URLEncoding.component(secret.reveal())
+            if encoded != secret.reveal() { result = result.replacingOccurrences(of: encoded, with: secret.masked) }
+        }
+        return result
+    }
+
+    static func mask(_ json: JSON, _ secrets: [Secret]) -> JSON {
+        switch json {
+        case .string(let s): return .string(mask(s, secrets))
+        case .array(let items): return .array(items.map { mask($0, secrets) })
+        case .object(let object): return .object(JSONObject(object.entries.map { (key: $0.key, value: mask($0.value, secrets)) }))
+        default: return json
+        }
+    }
+}
+
+public struct HTTPResponse: Sendable, Hashable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(status: Int, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public init(status: Int, headers: HTTPHeaders = [:], json: JSON) {
+        self.init(status: status, headers: headers, body: JSONWriter.bytes(json))
+    }
+
+    public var isSuccess: Bool { (200..<300).contains(status) }
+    public var json: JSON? { body.isEmpty ? nil : try? JSONParser.parse(body) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+public enum URLEncoding {
+    private static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8))
+
+    /// Percent-encodes everything but RFC 3986 unreserved characters.
+    public static func component(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            if unreserved.contains(byte) {
+                out.unicodeScalars.append(UnicodeScalar(byte))
+            } else {
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

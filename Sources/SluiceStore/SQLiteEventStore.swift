@@ -1,0 +1,238 @@
+import Dispatch
+import Foundation
+import GRDB
+import SluiceSpec
+import Synchronization
+
+/// How hard a commit is pushed to disk. `full` survives power loss; `normal` (WAL) survives a
+/// crashed or killed process but may lose the last commits on power loss.
+public enum Durability: String, Sendable, CaseIterable {
+    case full, normal
+}
+
+public struct SQLiteStoreOptions: Sendable {
+    public var durability: Durability = .full
+    /// Above this many events waiting for the writer, `append` throws `StoreOverloaded`.
+    public var maxPendingEvents: Int = 50_000
+    public var readOnly = false
+
+    public init(durability: Durability = .full, maxPendingEvents: Int = 50_000, readOnly: Bool = false) {
+        self.durability = durability
+        self.maxPendingEvents = maxPendingEvents
+        self.readOnly = readOnly
+    }
+}
+
+/// SQLite in WAL mode through GRDB. Concurrent appends are group-committed: whatever arrives
+/// while a transaction is being written goes into the next one, so one fsync covers many
+/// requests and each caller still resumes only after its own events are durable.
+public final class SQLiteEventStore: EventStore, Sendable {
+    public let path: String
+    let pool: DatabasePool
+    private let committer: GroupCommitter
+
+    public init(path: String, options: SQLiteStoreOptions = SQLiteStoreOptions()) throws {
+        self.path = path
+        if path != ":memory:" {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.readonly = options.readOnly
+        configuration.busyMode = .timeout(10)
+        let durability = options.durability
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        if !options.readOnly {
+            try StoreSchema.migrator.migrate(pool)
+        }
+        committer = GroupCommitter(pool: pool, maxPendingEvents: options.maxPendingEvents)
+    }
+
+    public func append(_ records: [EventRecord], rejected: [String: Int]) async throws -> AppendResult {
+        if records.isEmpty && rejected.isEmpty { return AppendResult() }
+        return try await committer.submit(records, rejected: rejected)
+    }
+
+    public func events(_ query: EventQuery) async throws -> [StoredEvent] {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if let afterId = query.afterId { conditions.append("id > ?"); arguments.append(afterId) }
+            if let source = query.source { conditions.append("source = ?"); arguments.append(source) }
+            if let type = query.type { conditions.append("type = ?"); arguments.append(type.rawValue) }
+            if let userId = query.userId { conditions.append("user_id = ?"); arguments.append(userId) }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let order = query.afterId == nil ? "DESC" : "ASC"
+            let sql = "SELECT id, source, message_id, type, user_id, anonymous_id, received_at, payload FROM events \(filter) ORDER BY id \(order) LIMIT ?"
+            arguments.append(query.limit)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Self.storedEvent)
+        }
+    }
+
+    public func event(id: Int64) async throws -> StoredEvent? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, source, message_id, type, user_id, anonymous_id, received_at, payload FROM events WHERE id = ?", arguments: [id])
+                .map(Self.storedEvent)
+        }
+    }
+
+    public func eventCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+    }
+
+    public func sourceCounters() async throws -> [SourceCounters] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT source, accepted, duplicates, rejected FROM source_counters ORDER BY source").map {
+                SourceCounters(source: $0["source"], accepted: $0["accepted"], duplicates: $0["duplicates"], rejected: $0["rejected"])
+            }
+        }
+    }
+
+    public func isReady() async -> Bool {
+        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    private static func storedEvent(_ row: Row) -> StoredEvent {
+        let payload: String = row["payload"]
+        return StoredEvent(id: row["id"], record: EventRecord(
+            source: row["source"], messageId: row["message_id"],
+            type: EventType(rawValue: row["type"]) ?? .track,
+            userId: row["user_id"], anonymousId: row["anonymous_id"],
+            receivedAt: row["received_at"], payload: Array(payload.utf8)))
+    }
+}
+
+enum StoreSchema {
+    /// Versioned migrations; never edit a shipped one, add the next.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    source TEXT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    user_id TEXT,
+                    anonymous_id TEXT,
+                    received_at INTEGER NOT NULL,
+                    payload TEXT NOT NULL
+                );
+                CREATE UNIQUE INDEX events_source_message_id ON events(source, message_id);
+                CREATE TABLE source_counters (
+                    source TEXT PRIMARY KEY,
+                    accepted INTEGER NOT NULL DEFAULT 0,
+                    duplicates INTEGER NOT NULL DEFAULT 0,
+                    rejected INTEGER NOT NULL DEFAULT 0
+                );
+                """)
+        }
+        return migrator
+    }
+}
+
+/// Collects appends from concurrent callers and writes them in shared transactions on one
+/// serial queue.
+final class GroupCommitter: Sendable {
+    private struct Submission {
+        let records: [EventRecord]
+        let rejected: [String: Int]
+        let continuation: CheckedContinuation<AppendResult, any Error>
+    }
+
+    private struct State {
+        var pending: [Submission] = []
+        var pendingEvents = 0
+        var writing = false
+    }
+
+    private let pool: DatabasePool
+    private let maxPendingEvents: Int
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "sluice.store.group-commit")
+
+    init(pool: DatabasePool, maxPendingEvents: Int) {
+        self.pool = pool
+        self.maxPendingEvents = maxPendingEvents
+    }
+
+    func submit(_ records: [EventRecord], rejected: [String: Int]) async throws -> AppendResult {
+        try await withCheckedThrowingContinuation { continuation in
+            let outcome: Result<Bool, StoreOverloaded> = state.withLock { state in
+                if state.pendingEvents > 0, state.pendingEvents + records.count > maxPendingEvents {
+                    return .failure(StoreOverloaded(pendingEvents: state.pendingEvents))
+                }
+                state.pending.append(Submission(records: records, rejected: rejected, continuation: continuation))
+                state.pendingEvents += records.count
+                if state.writing { return .success(false) }
+                state.writing = true
+                return .success(true)
+            }
+            switch outcome {
+            case .failure(let error): continuation.resume(throwing: error)
+            case .success(true): queue.async { self.drain() }
+            case .success(false): break
+            }
+        }
+    }
+
+    private func drain() {
+        while true {
+            let batch: [Submission] = state.withLock { state in
+                let batch = state.pending
+                state.pending.removeAll(keepingCapacity: true)
+                state.pendingEvents = 0
+                if batch.isEmpty { state.writing = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                let results = try pool.write { db in try Self.write(batch, db) }
+                for (submission, result) in zip(batch, results) { submission.continuation.resume(returning: result) }
+            } catch {
+                for submission in batch { submission.continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    private static func write(_ batch: [Submission], _ db: Database) throws -> [AppendResult] {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO events (source, message_id, type, user_id, anonymous_id, received_at, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, message_id) DO NOTHING
+            """)
+        var counters: [String: (accepted: Int, duplicates: Int, rejected: Int)] = [:]
+        var results: [AppendResult] = []
+        results.reserveCapacity(batch.count)
+        for submission in batch {
+            var result = AppendResult()
+            for (index, record) in submission.records.enumerated() {
+                insert.setUncheckedArguments([
+                    record.source, record.messageId, record.type.rawValue, record.userId, record.anonymousId,
+                    record.receivedAt, String(decoding: record.payload, as: UTF8.self),
+                ])
+                try insert.execute()
+                if db.changesCount == 1 {
+                    result.inserted += 1
+                    counters[record.source, default: (0, 0, 0)].accepted += 1
+                } else {
+                    result.duplicateIndexes.append(index)
+                    counters[record.source, default: (0, 0, 0)].duplicates += 1
+                }
+            }
+            for (source, count) in submission.rejected { counters[source, default: (0, 0, 0)].rejected += count }
+            results.append(result)
+        }
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO source_counters (source, accepted, duplicates, rejected) VALUES (?, ?, ?, ?)
+            ON CONFLICT(source) DO UPDATE SET accepted = accepted + excluded.accepted,
+                duplicates = duplicates + excluded.duplicates, rejected = rejected + excluded.rejected
+            """)
+        for (source, counts) in counters {
+            try upsert.execute(arguments: [source, counts.accepted, counts.duplicates, counts.rejected])
+        }
+        return results
+    }
+}
