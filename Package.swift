@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Segment event model, JSON value type, timestamps. Foundation only.
@@ -31,15 +33,39 @@ let package = Package(
             "SluiceSpec", "SluiceStore", "CZlib",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Router, lanes, rate limiter, retries, attempt records, stats.
+        .target(name: "SluiceDelivery", dependencies: [
+            "SluiceSpec", "SluiceDestinations", "SluiceStore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        // Local simulators of the four APIs, with their limits and faults; a traffic generator.
+        .target(name: "SluiceSandbox", dependencies: [
+            "SluiceSpec",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "sluice", dependencies: [
-            "SluiceSpec", "SluiceStore", "SluiceServer",
+            "SluiceSpec", "SluiceStore", "SluiceServer", "SluiceDestinations", "SluiceDelivery", "SluiceSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec"]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore"]),
+        .testTarget(name: "SluiceDeliveryTests", dependencies: ["SluiceDelivery"]),
+        .testTarget(name: "SluiceSandboxTests", dependencies: [
+            "SluiceSandbox", "SluiceSpec",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SluiceServerTests", dependencies: [
             "SluiceServer", "SluiceStore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import SluiceSpec
 import SluiceStore
 
@@ -11,13 +12,20 @@ public enum IngestServer {
     public static let singlePaths: [(String, EventType)] = EventType.allCases.map { ("/v1/\($0.rawValue)", $0) }
     public static let batchPaths = ["/v1/batch", "/v1/import"]
 
-    public static func router(handler: IngestHandler, store: any EventStore) -> Router<BasicRequestContext> {
+    /// `metrics` renders the Prometheus text for `/metrics` when delivery runs in this process.
+    public static func router(handler: IngestHandler, store: any EventStore, metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         for (path, type) in singlePaths {
             router.post(RouterPath(path)) { request, _ in await respond(request, endpoint: .single(type), handler: handler) }
         }
         for path in batchPaths {
             router.post(RouterPath(path)) { request, _ in await respond(request, endpoint: .batch, handler: handler) }
+        }
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                         body: ResponseBody(byteBuffer: ByteBuffer(string: metrics())))
+            }
         }
         router.get("/healthz") { _, _ in jsonResponse(200, #"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in
@@ -30,11 +38,13 @@ public enum IngestServer {
 
     public static func application(
         handler: IngestHandler, store: any EventStore, host: String, port: Int, logger: Logger,
+        metrics: (@Sendable () -> String)? = nil, services: [any Service] = [],
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(handler: handler, store: store),
+            router: router(handler: handler, store: store, metrics: metrics),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "sluice"),
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
     }

@@ -20,6 +20,11 @@ public enum Timestamp {
     }
 
     public static func parse(_ text: String) -> Date? {
+        // Fast path: the ISO-8601 that SDKs send, without Foundation string work.
+        if let first = text.utf8.first, isDigit(first), text.utf8.count >= 10, text.utf8.count <= 40 {
+            var copy = text
+            if let date = copy.withUTF8({ parseISO8601($0) }) { return date }
+        }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return nil }
         let bytes = Array(trimmed.utf8)
@@ -60,7 +65,7 @@ public enum Timestamp {
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
-    private static func parseISO8601(_ b: [UInt8]) -> Date? {
+    private static func parseISO8601<Bytes: RandomAccessCollection>(_ b: Bytes) -> Date? where Bytes.Element == UInt8, Bytes.Index == Int {
         var i = 0
         func digits(_ count: Int) -> Int64? {
             guard i + count <= b.count else { return nil }
@@ -72,24 +77,24 @@ public enum Timestamp {
             i += count
             return value
         }
-        func take(_ byte: Character) -> Bool {
-            guard i < b.count, b[i] == byte.asciiValue! else { return false }
+        func take(_ byte: UInt8) -> Bool {
+            guard i < b.count, b[i] == byte else { return false }
             i += 1
             return true
         }
-        guard let year = digits(4), take("-"), let month = digits(2), take("-"), let day = digits(2) else { return nil }
+        guard let year = digits(4), take(UInt8(ascii: "-")), let month = digits(2), take(UInt8(ascii: "-")), let day = digits(2) else { return nil }
         guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
         var hour: Int64 = 0, minute: Int64 = 0, second: Int64 = 0
         var fraction: Double = 0
         var offsetSeconds: Int64 = 0
         if i < b.count {
-            guard take("T") || take("t") || take(" ") else { return nil }
-            guard let h = digits(2), take(":"), let m = digits(2) else { return nil }
+            guard take(UInt8(ascii: "T")) || take(UInt8(ascii: "t")) || take(UInt8(ascii: " ")) else { return nil }
+            guard let h = digits(2), take(UInt8(ascii: ":")), let m = digits(2) else { return nil }
             hour = h; minute = m
-            if take(":") {
+            if take(UInt8(ascii: ":")) {
                 guard let s = digits(2) else { return nil }
                 second = s
-                if take(".") || take(",") {
+                if take(UInt8(ascii: ".")) || take(UInt8(ascii: ",")) {
                     let start = i
                     var scale = 0.1
                     while i < b.count, isDigit(b[i]) {
@@ -101,12 +106,12 @@ public enum Timestamp {
                 }
             }
             guard hour < 24, minute < 60, second < 61 else { return nil }
-            if take("Z") || take("z") {
+            if take(UInt8(ascii: "Z")) || take(UInt8(ascii: "z")) {
             } else if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
                 let sign: Int64 = b[i] == UInt8(ascii: "-") ? -1 : 1
                 i += 1
                 guard let oh = digits(2) else { return nil }
-                _ = take(":")
+                _ = take(UInt8(ascii: ":"))
                 let om = digits(2) ?? 0
                 guard oh < 24, om < 60 else { return nil }
                 offsetSeconds = sign * (oh * 3600 + om * 60)

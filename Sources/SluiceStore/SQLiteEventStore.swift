@@ -95,7 +95,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
         (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
-    private static func storedEvent(_ row: Row) -> StoredEvent {
+    static func storedEvent(_ row: Row) -> StoredEvent {
         let payload: String = row["payload"]
         return StoredEvent(id: row["id"], record: EventRecord(
             source: row["source"], messageId: row["message_id"],
@@ -130,6 +130,7 @@ enum StoreSchema {
                 );
                 """)
         }
+        registerDelivery(&migrator)
         return migrator
     }
 }

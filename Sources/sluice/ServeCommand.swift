@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import SluiceDelivery
 import SluiceServer
 import SluiceStore
 
@@ -34,6 +36,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
+
+    @Flag(name: .long, help: "Only ingest and store; do not deliver (another process delivers).")
+    var noDelivery = false
+
+    @Option(name: .long, help: "Concurrent deliveries per destination (the in-flight bound).")
+    var maxInFlight: Int = 16
 
     mutating func run() async throws {
         var settings = try config.map(ServerConfig.load) ?? ServerConfig()
@@ -68,12 +76,36 @@ struct ServeCommand: AsyncParsableCommand {
         let sourceNames = settings.sources.map(\.name).joined(separator: ", ")
         let host = settings.host
         let runLogger = logger
+        var services: [any Service] = []
+        var metrics: (@Sendable () -> String)?
+        let transport = AsyncHTTPTransport(maxConnectionsPerHost: maxInFlight * 2)
+        if !noDelivery {
+            guard maxInFlight >= 1 else { throw CLIError("--max-in-flight must be at least 1") }
+            var options = EngineOptions()
+            options.maxInFlightPerDestination = maxInFlight
+            let engine = try await DeliveryEngine(store: store, transport: transport, options: options, logger: logger)
+            services.append(EngineService(engine: engine))
+            metrics = { engine.stats.prometheus() }
+        }
         let app = IngestServer.application(
             handler: handler, store: store, host: host, port: settings.port, logger: logger,
+            metrics: metrics, services: services,
             onServerRunning: { port in
                 runLogger.notice("sluice ingest listening on http://\(host):\(port) (sources: \(sourceNames); database: \(databasePath))")
             })
         try await app.runService()
+        await transport.shutdown()
+    }
+}
+
+/// Runs the delivery engine next to the HTTP server and stops it on SIGINT/SIGTERM.
+struct EngineService: Service {
+    let engine: DeliveryEngine
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await engine.run()
+        }
     }
 }
 

@@ -110,7 +110,7 @@ public struct HTTPRequest: Sendable, Hashable {
         return copy
     }
 
-    static func mask(_ text: String, _ secrets: [Secret]) -> String {
+    public static func mask(_ text: String, _ secrets: [Secret]) -> String {
         var result = text
         for secret in secrets where !secret.isEmpty {
             result = result.replacingOccurrences(of: secret.reveal(), with: secret.masked)

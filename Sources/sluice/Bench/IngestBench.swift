@@ -79,9 +79,8 @@ struct IngestBenchCommand: AsyncParsableCommand {
         logger.logLevel = .critical
         let handler = IngestHandler(configuration: IngestConfiguration(sources: [Source(name: "bench", writeKey: key)]), store: store, logger: logger)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = IngestServer.application(handler: handler, store: store, host: "127.0.0.1", port: 0, logger: logger) { port in
-            portContinuation.yield(port)
-        }
+        let app = IngestServer.application(handler: handler, store: store, host: "127.0.0.1", port: 0, logger: logger,
+                                           onServerRunning: { port in _ = portContinuation.yield(port) })
         let server = Task { try await app.run() }
         defer { server.cancel() }
         var iterator = portStream.makeAsyncIterator()

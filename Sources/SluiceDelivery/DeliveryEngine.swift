@@ -1,0 +1,374 @@
+import Foundation
+import Logging
+import SluiceDestinations
+import SluiceSpec
+import SluiceStore
+import Synchronization
+
+public struct EngineOptions: Sendable {
+    public var maxInFlightPerDestination = 16
+    public var retry = RetryPolicy()
+    public var attemptRingSize = 2_000
+    public var requestTimeout: Duration = .seconds(30)
+    public var routerBatchSize = 2_000
+    public var coalesceIdentifies = true
+    public var settingsPollInterval: Duration = .milliseconds(250)
+    public var statsKeepSeconds: Int64 = 3_600
+    /// Multiplies every rate limit. Only for tests and benchmarks against a sandbox whose
+    /// limits are scaled the same way; operators lower limits in the settings instead.
+    public var rateLimitScale = 1.0
+
+    public init() {}
+}
+
+/// Reads stored events, routes them into per-destination lanes, maps and delivers them within
+/// each API's limits, retries what is worth retrying and dead-letters the rest. Everything it
+/// knows is written to the store, where the console and the CLI read it.
+public final class DeliveryEngine: Sendable {
+    public typealias Store = EventStore & DeliveryStore
+
+    let store: any Store
+    let transport: any HTTPTransport
+    let options: EngineOptions
+    let logger: Logger
+    public let stats = StatsCollector()
+    private let workers: [DestinationID: DestinationWorker]
+    private let settings: Mutex<(file: SettingsFile, version: Int64)>
+    private let committer: UpdateCommitter
+
+    public init(store: any Store, transport: any HTTPTransport, options: EngineOptions = EngineOptions(), logger: Logger = Logger(label: "sluice.delivery")) async throws {
+        self.store = store
+        self.transport = transport
+        self.options = options
+        self.logger = logger
+        let (file, version) = try await Self.loadSettings(store)
+        settings = Mutex((file, version))
+        var workers: [DestinationID: DestinationWorker] = [:]
+        for id in DestinationID.allCases {
+            let windows = Self.scaled(Destinations.rateLimits(of: id, in: file), options.rateLimitScale)
+            let limiter = RateLimiter(destination: id, windows: windows, documented: Self.scaled(Self.documentedLimits(id, file), options.rateLimitScale))
+            let state = SharedMappingState(try await store.mappingState(destination: id.rawValue))
+            workers[id] = DestinationWorker(id: id, limiter: limiter, mappingState: state, maxInFlight: options.maxInFlightPerDestination)
+        }
+        self.workers = workers
+        committer = UpdateCommitter(store: store, ringSize: options.attemptRingSize)
+        // Resume exactly where delivery stopped: every queued job goes back into its lane.
+        let queued = try await store.jobs(states: [.queued], destination: nil)
+        for (id, worker) in workers {
+            worker.enqueue(queued.filter { $0.destination == id.rawValue })
+        }
+    }
+
+    static func loadSettings(_ store: any Store) async throws -> (SettingsFile, Int64) {
+        let records = try await store.settings()
+        var root = JSONObject()
+        for record in records {
+            if let value = try? JSONParser.parse(record.json) { root[record.destination] = value }
+        }
+        let version = records.map(\.version).max() ?? 0
+        do {
+            return (try SettingsFile(json: .object(root)), version)
+        } catch {
+            throw EngineError("the stored settings are invalid: \(error); fix them with `sluice settings import`")
+        }
+    }
+
+    static func scaled(_ windows: [RateLimitWindow], _ scale: Double) -> [RateLimitWindow] {
+        scale == 1 ? windows : windows.map { $0.withLimit(max(1, Int(Double($0.limit) * scale))) }
+    }
+
+    /// The limits in force without the operator's overrides (Zendesk's depend on the plan).
+    static func documentedLimits(_ id: DestinationID, _ file: SettingsFile) -> [RateLimitWindow] {
+        var documented = file
+        documented.helpscout?.common.rateLimits = [:]
+        documented.zendesk?.common.rateLimits = [:]
+        documented.clientsuccess?.common.rateLimits = [:]
+        documented.intercom?.common.rateLimits = [:]
+        return Destinations.rateLimits(of: id, in: documented)
+    }
+
+    public var currentSettings: SettingsFile { settings.withLock { $0.file } }
+
+    /// Runs until cancelled.
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.routerLoop() }
+            group.addTask { try await self.settingsLoop() }
+            group.addTask { try await self.housekeepingLoop() }
+            for worker in workers.values {
+                group.addTask { await self.workerLoop(worker) }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Whether any destination still has queued or in-flight work (for tests and benchmarks).
+    public var isIdle: Bool { workers.values.allSatisfy { !$0.hasWork } }
+
+    // MARK: Routing
+
+    private func routerLoop() async throws {
+        while !Task.isCancelled {
+            let file = currentSettings
+            let routed = try await store.route(limit: options.routerBatchSize) { stored in Routing.decide(stored, settings: file) }
+            if routed.events > 0 {
+                for skip in routed.skips {
+                    if case .skip(let destination, let reason) = skip {
+                        stats.received(destination)
+                        stats.skipped(destination, reason: reason)
+                    }
+                }
+                var byDestination: [String: [Job]] = [:]
+                for job in routed.jobs { byDestination[job.destination, default: []].append(job) }
+                for (destination, jobs) in byDestination {
+                    stats.received(destination, count: jobs.count)
+                    if let id = DestinationID(rawValue: destination) { workers[id]?.enqueue(jobs) }
+                }
+            }
+            if routed.events < options.routerBatchSize {
+                // Poll: ingest may run in this process or another one on the same database.
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+
+    // MARK: Settings
+
+    private func settingsLoop() async throws {
+        var knownReplays = try await store.replayGeneration()
+        while !Task.isCancelled {
+            try await Task.sleep(for: options.settingsPollInterval)
+            let version = try await store.settingsVersion()
+            if version != settings.withLock({ $0.version }) {
+                do {
+                    let (file, version) = try await Self.loadSettings(store)
+                    settings.withLock { $0 = (file, version) }
+                    for (id, worker) in workers {
+                        worker.limiter.update(windows: Self.scaled(Destinations.rateLimits(of: id, in: file), options.rateLimitScale))
+                        worker.wake()
+                    }
+                    logger.notice("settings changed; applied version \(version)")
+                } catch {
+                    logger.error("ignoring a settings change: \(error)")
+                    settings.withLock { $0.version = version }
+                }
+            }
+            let replays = try await store.replayGeneration()
+            if replays != knownReplays {
+                knownReplays = replays
+                let queued = try await store.jobs(states: [.queued], destination: nil)
+                for (id, worker) in workers { worker.enqueue(queued.filter { $0.destination == id.rawValue }) }
+            }
+        }
+    }
+
+    // MARK: Housekeeping: stats, headroom, held jobs, mapping state
+
+    private func housekeepingLoop() async throws {
+        var tick = 0
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(1))
+            tick += 1
+            for (id, worker) in workers {
+                let gauges = worker.gauges()
+                stats.gauges(id.rawValue, inFlight: gauges.inFlight, queueDepth: gauges.queueDepth, oldestQueuedMs: gauges.oldestQueuedMs)
+            }
+            let drained = stats.drain()
+            do {
+                try await store.writeStats(drained.seconds, skipReasons: drained.skipReasons, keepSeconds: options.statsKeepSeconds)
+                try await store.writeRateLimits(workers.values.flatMap { $0.limiter.snapshots() })
+                for (id, worker) in workers {
+                    try await store.saveMappingState(destination: id.rawValue, changes: worker.mappingState.takeChanges())
+                }
+                if tick % 5 == 0 {
+                    let expired = try await store.expireHeld(now: Date().millis)
+                    for job in expired { stats.deadLettered(job.destination) }
+                }
+            } catch {
+                logger.error("housekeeping write failed: \(error)")
+            }
+        }
+    }
+
+    // MARK: Delivery
+
+    private func workerLoop(_ worker: DestinationWorker) async {
+        await withTaskGroup(of: Void.self) { group in
+            var signals = worker.signals.makeAsyncIterator()
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(20))
+                    worker.wake()
+                }
+            }
+            defer { ticker.cancel() }
+            while !Task.isCancelled {
+                for batch in worker.takeBatches(coalesce: options.coalesceIdentifies) {
+                    group.addTask { await self.deliver(batch, worker: worker) }
+                }
+                if await signals.next() == nil { break }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func deliver(_ batch: DestinationWorker.Batch, worker: DestinationWorker) async {
+        let id = worker.id
+        let file = currentSettings
+        let started = ContinuousClock.now
+        var events: [Event] = []
+        for job in batch.jobs {
+            if let event = batch.events[job.eventId] {
+                events.append(event)
+            } else if let stored = try? await store.event(id: job.eventId), let event = try? stored.event() {
+                events.append(event)
+            }
+        }
+        guard events.count == batch.jobs.count, !events.isEmpty else {
+            await finish(batch, worker: worker, updates: batch.jobs.map { .dead(id: $0.id, attempts: $0.attempts, status: nil, error: "the stored event is missing or unreadable", response: nil, at: Date().millis) }, records: [], completion: .removed)
+            stats.deadLettered(id.rawValue, count: batch.jobs.count)
+            return
+        }
+        let event = events.count > 1 ? Coalescing.merge(events) : events[0]
+        let head = batch.jobs[0]
+        let attempt = head.attempts + 1
+        let context = EngineContext(destination: id, state: worker.mappingState, limiter: worker.limiter, transport: transport,
+                                    timeout: options.requestTimeout, jobs: batch.jobs, user: event.userKey, attempt: attempt)
+        do {
+            let outcome = try await Destinations.map(event, to: id, settings: file, context: context)
+            let latency = (ContinuousClock.now - started).milliseconds
+            switch outcome {
+            case .delivered(let notes):
+                context.finish(outcome: batch.jobs.count > 1 ? "delivered (\(batch.jobs.count) identifies coalesced)" : "delivered", notes: notes)
+                stats.delivered(id.rawValue, count: batch.jobs.count, latencyMs: latency)
+                await finish(batch, worker: worker, updates: batch.jobs.map { .finished(id: $0.id) }, records: context.records, completion: .removed)
+                if id == .clientsuccess, event.type == .group {
+                    for key in ClientSuccess.releaseKeys(satisfiedBy: event) {
+                        if let released = try? await store.releaseHeld(destination: id.rawValue, releaseKey: key) { worker.enqueue(released) }
+                    }
+                }
+            case .skipped(let reason):
+                context.finish(outcome: "skipped: \(reason)", notes: [])
+                stats.skipped(id.rawValue, reason: reason, count: batch.jobs.count)
+                await finish(batch, worker: worker, updates: batch.jobs.map { .finished(id: $0.id) }, records: context.records, completion: .removed)
+            case .held(let reason, let releaseKey):
+                let holdSeconds = file.clientsuccess?.holdTimeout ?? ClientSuccessSettings.defaultHoldTimeout
+                let until = Date().millis + Millis(holdSeconds * 1000)
+                await finish(batch, worker: worker, updates: batch.jobs.map { .hold(id: $0.id, releaseKey: releaseKey, holdUntil: until, reason: reason) }, records: context.records, completion: .removed)
+                // No race with the releasing group call: it is in the same lane, behind this job.
+            }
+        } catch {
+            await handleFailure(error, batch: batch, worker: worker, context: context, attempt: attempt)
+        }
+    }
+
+    private func handleFailure(_ error: any Error, batch: DestinationWorker.Batch, worker: DestinationWorker, context: EngineContext, attempt: Int) async {
+        let id = worker.id
+        let head = batch.jobs[0]
+        let status: Int?
+        let message: String
+        let responseText: String?
+        var verdict: RetryPolicy.Verdict = .retry
+        if let failure = error as? HTTPStepFailure {
+            status = failure.response.status
+            message = failure.message
+            responseText = EngineContext.truncated(HTTPRequest.mask(failure.response.text, context.lastRequest?.secrets ?? []))
+            verdict = options.retry.classify(status: failure.response.status, destination: id, method: failure.request.method)
+        } else {
+            status = nil
+            message = String(describing: error)
+            responseText = nil
+        }
+        stats.failed(id.rawValue)
+        let now = Date()
+        let enqueued = Double(head.enqueuedAt) / 1000
+        if verdict == .retry, options.retry.allowsRetry(enqueuedAt: enqueued, now: now.timeIntervalSince1970) {
+            var delay = options.retry.delay(afterAttempt: attempt)
+            if status == 429, let until = worker.limiter.snapshots().compactMap(\.throttledUntil).max() {
+                delay = max(delay, Double(until - now.millis) / 1000)
+            }
+            let next = now.millis + Millis(delay * 1000)
+            context.finish(outcome: "retry \(attempt) in \(String(format: "%.1f", delay)) s: \(message)", notes: [])
+            stats.retried(id.rawValue)
+            let updates: [JobUpdate] = batch.jobs.map { .retry(id: $0.id, attempts: attempt, nextAttemptAt: next, status: status, error: message, response: responseText) }
+            await finish(batch, worker: worker, updates: updates, records: context.records, completion: .retry(at: next, attempts: attempt))
+        } else {
+            let reason = verdict == .final ? message : "gave up after \(attempt) attempts over \(Int(options.retry.maxAge)) s: \(message)"
+            context.finish(outcome: "dead letter: \(reason)", notes: [])
+            stats.deadLettered(id.rawValue, count: batch.jobs.count)
+            let updates: [JobUpdate] = batch.jobs.map { .dead(id: $0.id, attempts: attempt, status: status, error: reason, response: responseText, at: now.millis) }
+            await finish(batch, worker: worker, updates: updates, records: context.records, completion: .removed)
+        }
+    }
+
+    /// Commits the job changes before the lane moves on, so after a crash at most the
+    /// deliveries in flight are repeated.
+    private func finish(_ batch: DestinationWorker.Batch, worker: DestinationWorker, updates: [JobUpdate], records: [AttemptRecord], completion: DestinationWorker.Completion) async {
+        do {
+            try await committer.commit(updates: updates, attempts: records)
+        } catch {
+            logger.error("could not record a delivery outcome: \(error)")
+        }
+        worker.complete(batch, completion)
+    }
+}
+
+public struct EngineError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Group-commits job updates and attempt records from concurrent deliveries.
+final class UpdateCommitter: Sendable {
+    private struct Pending {
+        var updates: [JobUpdate] = []
+        var attempts: [AttemptRecord] = []
+        var waiters: [CheckedContinuation<Void, any Error>] = []
+        var writing = false
+    }
+
+    private let store: any DeliveryStore
+    private let ringSize: Int
+    private let pending = Mutex(Pending())
+
+    init(store: any DeliveryStore, ringSize: Int) {
+        self.store = store
+        self.ringSize = ringSize
+    }
+
+    func commit(updates: [JobUpdate], attempts: [AttemptRecord]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let startWriter = pending.withLock { state -> Bool in
+                state.updates += updates
+                state.attempts += attempts
+                state.waiters.append(continuation)
+                if state.writing { return false }
+                state.writing = true
+                return true
+            }
+            if startWriter { Task { await self.drain() } }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let batch = pending.withLock { state -> Pending? in
+                if state.waiters.isEmpty { state.writing = false; return nil }
+                let batch = state
+                state.updates = []
+                state.attempts = []
+                state.waiters = []
+                return batch
+            }
+            guard let batch else { return }
+            do {
+                try await store.apply(batch.updates)
+                try await store.appendAttempts(batch.attempts, ringSize: ringSize)
+                for waiter in batch.waiters { waiter.resume() }
+            } catch {
+                for waiter in batch.waiters { waiter.resume(throwing: error) }
+            }
+        }
+    }
+}

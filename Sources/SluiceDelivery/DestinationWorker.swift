@@ -1,0 +1,171 @@
+import Foundation
+import SluiceDestinations
+import SluiceSpec
+import SluiceStore
+import Synchronization
+
+/// One destination's lanes. A lane holds one user's jobs in id order; only its head may be in
+/// flight, so a user's identify always lands before that user's later calls, and a failing head
+/// delays only its own lane. At most `maxInFlight` lanes run at once.
+final class DestinationWorker: Sendable {
+    struct Lanes {
+        var jobs: [String: [Job]] = [:]
+        var events: [Int64: Event] = [:]
+        var known: Set<Int64> = []
+        var busy: Set<String> = []
+        var ready: [String] = []
+        var readyHead = 0
+        var delayed: [String: Millis] = [:]
+        var inFlight = 0
+        var maxInFlight: Int
+
+        mutating func markReady(_ lane: String) {
+            if busy.contains(lane) || delayed[lane] != nil { return }
+            ready.append(lane)
+        }
+
+        mutating func popReady() -> String? {
+            while readyHead < ready.count {
+                let lane = ready[readyHead]
+                readyHead += 1
+                if readyHead > 4096 { ready.removeFirst(readyHead); readyHead = 0 }
+                if !busy.contains(lane), let jobs = jobs[lane], !jobs.isEmpty { return lane }
+            }
+            return nil
+        }
+    }
+
+    let id: DestinationID
+    let limiter: RateLimiter
+    let mappingState: SharedMappingState
+    private let lanes: Mutex<Lanes>
+    private let signal: AsyncStream<Void>.Continuation
+    let signals: AsyncStream<Void>
+
+    init(id: DestinationID, limiter: RateLimiter, mappingState: SharedMappingState, maxInFlight: Int) {
+        self.id = id
+        self.limiter = limiter
+        self.mappingState = mappingState
+        lanes = Mutex(Lanes(maxInFlight: maxInFlight))
+        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func wake() { signal.yield() }
+
+    func setMaxInFlight(_ value: Int) {
+        lanes.withLock { $0.maxInFlight = max(1, value) }
+        wake()
+    }
+
+    /// Adds jobs (new, released or replayed); ones already known are ignored.
+    func enqueue(_ jobs: [Job], events: [Int64: Event] = [:]) {
+        guard !jobs.isEmpty else { return }
+        lanes.withLock { state in
+            for job in jobs where !state.known.contains(job.id) {
+                state.known.insert(job.id)
+                if let event = events[job.eventId] { state.events[job.eventId] = event }
+                var lane = state.jobs[job.lane] ?? []
+                if let last = lane.last, last.id > job.id {
+                    lane.insert(job, at: lane.firstIndex { $0.id > job.id } ?? lane.count)
+                } else {
+                    lane.append(job)
+                }
+                state.jobs[job.lane] = lane
+                if lane.count == 1 || lane.first?.id == job.id {
+                    if job.nextAttemptAt > Date().millis { state.delayed[job.lane] = job.nextAttemptAt } else { state.markReady(job.lane) }
+                }
+            }
+        }
+        wake()
+    }
+
+    /// A unit of work: a lane's head, or its run of queued identifies to coalesce.
+    struct Batch {
+        var lane: String
+        var jobs: [Job]
+        var events: [Int64: Event]
+    }
+
+    /// Takes as many due lane heads as the in-flight bound allows.
+    func takeBatches(coalesce: Bool) -> [Batch] {
+        let now = Date().millis
+        return lanes.withLock { state in
+            for (lane, due) in state.delayed where due <= now {
+                state.delayed[lane] = nil
+                state.markReady(lane)
+            }
+            var batches: [Batch] = []
+            while state.inFlight < state.maxInFlight, let lane = state.popReady() {
+                guard let queued = state.jobs[lane], let head = queued.first else { continue }
+                if head.nextAttemptAt > now {
+                    state.delayed[lane] = head.nextAttemptAt
+                    continue
+                }
+                var taken = [head]
+                if coalesce && head.type == .identify {
+                    for job in queued.dropFirst() {
+                        guard job.type == .identify, job.state == .queued else { break }
+                        taken.append(job)
+                    }
+                }
+                state.busy.insert(lane)
+                state.inFlight += 1
+                var events: [Int64: Event] = [:]
+                for job in taken { events[job.eventId] = state.events[job.eventId] }
+                batches.append(Batch(lane: lane, jobs: taken, events: events))
+            }
+            return batches
+        }
+    }
+
+    enum Completion {
+        /// The jobs are done (delivered, skipped, dead, held): take them off the lane.
+        case removed
+        /// The head stays, to be retried at this time.
+        case retry(at: Millis, attempts: Int)
+    }
+
+    func complete(_ batch: Batch, _ completion: Completion) {
+        lanes.withLock { state in
+            state.busy.remove(batch.lane)
+            state.inFlight -= 1
+            var queued = state.jobs[batch.lane] ?? []
+            switch completion {
+            case .removed:
+                let ids = Set(batch.jobs.map(\.id))
+                queued.removeAll { ids.contains($0.id) }
+                for job in batch.jobs {
+                    state.known.remove(job.id)
+                    state.events[job.eventId] = nil
+                }
+            case .retry(let at, let attempts):
+                if !queued.isEmpty {
+                    queued[0].nextAttemptAt = at
+                    queued[0].attempts = attempts
+                }
+            }
+            if queued.isEmpty {
+                state.jobs[batch.lane] = nil
+            } else {
+                state.jobs[batch.lane] = queued
+                if queued[0].nextAttemptAt > Date().millis { state.delayed[batch.lane] = queued[0].nextAttemptAt } else { state.markReady(batch.lane) }
+            }
+        }
+        wake()
+    }
+
+    func gauges() -> (inFlight: Int, queueDepth: Int, oldestQueuedMs: Int64) {
+        let now = Date().millis
+        return lanes.withLock { state in
+            var depth = 0
+            var oldest: Millis = now
+            for lane in state.jobs.values {
+                depth += lane.count
+                if let first = lane.first { oldest = min(oldest, first.enqueuedAt) }
+            }
+            return (state.inFlight, depth, now - oldest)
+        }
+    }
+
+    var hasWork: Bool { lanes.withLock { !$0.jobs.isEmpty || $0.inFlight > 0 } }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import SluiceDestinations
+import SluiceStore
+import Synchronization
+
+/// Keeps one destination inside its rate limits. Windows are fixed and aligned to the clock
+/// (as the APIs count them); each request takes a slot in every window that applies to it, and
+/// a request that would overrun a window waits for the next one instead of being sent. The
+/// API's own headers correct what the limiter believes (remaining, reset), and a 429 pauses the
+/// destination until its Retry-After or reset time.
+public final class RateLimiter: Sendable {
+    struct WindowState {
+        var window: RateLimitWindow
+        var documentedLimit: Int
+        var windowStart: Double = 0
+        var used = 0
+        var headerLimit: Int?
+        var headerRemaining: Int?
+        var headerResetAt: Double?
+    }
+
+    struct State {
+        var windows: [WindowState]
+        var pausedUntil: Double = 0
+        var recent429s: [Double] = []
+    }
+
+    public let destination: DestinationID
+    private let state: Mutex<State>
+    private let clock: @Sendable () -> Double
+
+    public init(destination: DestinationID, windows: [RateLimitWindow], documented: [RateLimitWindow], clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.destination = destination
+        self.clock = clock
+        state = Mutex(State(windows: windows.map { window in
+            WindowState(window: window, documentedLimit: documented.first { $0.key == window.key }?.limit ?? window.limit)
+        }))
+    }
+
+    /// Applies new limits (an operator change) without forgetting what this window has used.
+    public func update(windows: [RateLimitWindow]) {
+        state.withLock { state in
+            state.windows = windows.map { window in
+                var updated = state.windows.first { $0.window.key == window.key }
+                    ?? WindowState(window: window, documentedLimit: window.limit)
+                updated.window = window
+                return updated
+            }
+        }
+    }
+
+    /// Waits until a request may be sent, then counts it.
+    public func acquire(isWrite: Bool) async throws {
+        while true {
+            let wait: Double = state.withLock { state in
+                let now = clock()
+                if state.pausedUntil > now { return state.pausedUntil - now }
+                var latest = 0.0
+                for index in state.windows.indices {
+                    let window = state.windows[index].window
+                    if window.writesOnly && !isWrite { continue }
+                    let start = (now / window.seconds).rounded(.down) * window.seconds
+                    if state.windows[index].windowStart != start {
+                        state.windows[index].windowStart = start
+                        state.windows[index].used = 0
+                        if let reset = state.windows[index].headerResetAt, reset <= now {
+                            state.windows[index].headerRemaining = nil
+                            state.windows[index].headerResetAt = nil
+                        }
+                    }
+                    let exhaustedLocally = state.windows[index].used >= min(window.limit, state.windows[index].headerLimit ?? Int.max)
+                    let exhaustedByHeader = (state.windows[index].headerRemaining ?? 1) <= 0
+                        && (state.windows[index].headerResetAt ?? (start + window.seconds)) > now
+                    if exhaustedLocally || exhaustedByHeader {
+                        let until = exhaustedByHeader ? (state.windows[index].headerResetAt ?? start + window.seconds) : start + window.seconds
+                        latest = max(latest, until - now)
+                    }
+                }
+                if latest > 0 { return latest }
+                for index in state.windows.indices {
+                    let window = state.windows[index].window
+                    if window.writesOnly && !isWrite { continue }
+                    state.windows[index].used += 1
+                    if let remaining = state.windows[index].headerRemaining { state.windows[index].headerRemaining = remaining - 1 }
+                }
+                return 0
+            }
+            if wait <= 0 { return }
+            // Short naps, re-checked: a header, an operator change or a new window may free a slot sooner.
+            try await Task.sleep(for: .milliseconds(min(25, Int((wait * 1000).rounded(.up)) + 1)))
+        }
+    }
+
+    /// Learns from a response: the header families of REFERENCE (Help Scout's old and new,
+    /// Zendesk's, Intercom's) and a 429's Retry-After.
+    public func observe(status: Int, headers: HTTPHeaders) {
+        let now = clock()
+        state.withLock { state in
+            let limit = Self.integer(headers, ["X-RateLimit-Limit-Minute", "X-RateLimit-Limit", "X-Rate-Limit"])
+            let remaining = Self.integer(headers, ["X-RateLimit-Remaining-Minute", "X-RateLimit-Remaining", "X-Rate-Limit-Remaining"])
+            var resetAt: Double?
+            if let reset = Self.double(headers, ["X-RateLimit-Reset"]) {
+                resetAt = reset > 1_000_000_000 ? reset : now + reset
+            }
+            if let minuteRetry = Self.double(headers, ["X-RateLimit-Retry-After"]) { resetAt = now + minuteRetry }
+            if limit != nil || remaining != nil {
+                // The headers describe the destination's main (longest, all-requests) window.
+                if let index = Self.mainWindowIndex(state.windows) {
+                    if let limit { state.windows[index].headerLimit = limit }
+                    if let remaining { state.windows[index].headerRemaining = remaining }
+                    state.windows[index].headerResetAt = resetAt ?? state.windows[index].headerResetAt
+                }
+            }
+            if status == 429 {
+                state.recent429s.append(now)
+                let retryAfter = Self.double(headers, ["Retry-After", "X-RateLimit-Retry-After"]).map { now + $0 } ?? resetAt ?? now + 1
+                state.pausedUntil = max(state.pausedUntil, retryAfter)
+            }
+            state.recent429s.removeAll { $0 < now - 300 }
+        }
+    }
+
+    public func snapshots(now: Double? = nil) -> [RateLimitSnapshot] {
+        let now = now ?? clock()
+        return state.withLock { state in
+            state.windows.map { window in
+                let start = (now / window.window.seconds).rounded(.down) * window.window.seconds
+                let used = window.windowStart == start ? window.used : 0
+                let localRemaining = max(0, window.window.limit - used)
+                return RateLimitSnapshot(
+                    destination: destination.rawValue, window: window.window.key, label: window.window.label,
+                    documentedLimit: window.documentedLimit, operatorLimit: window.window.limit, headerLimit: window.headerLimit,
+                    remaining: window.headerRemaining.map { min($0, localRemaining) } ?? localRemaining,
+                    resetAt: Millis(((window.headerResetAt ?? start + window.window.seconds)) * 1000),
+                    recent429s: state.recent429s.filter { $0 >= now - 300 }.count,
+                    throttledUntil: state.pausedUntil > now ? Millis(state.pausedUntil * 1000) : nil,
+                    updatedAt: Millis(now * 1000))
+            }
+        }
+    }
+
+    static func mainWindowIndex(_ windows: [WindowState]) -> Int? {
+        windows.indices.filter { !windows[$0].window.writesOnly }.max { windows[$0].window.seconds < windows[$1].window.seconds }
+    }
+
+    static func integer(_ headers: HTTPHeaders, _ names: [String]) -> Int? {
+        for name in names { if let value = headers[name].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) { return value } }
+        return nil
+    }
+
+    static func double(_ headers: HTTPHeaders, _ names: [String]) -> Double? {
+        for name in names { if let value = headers[name].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) { return value } }
+        return nil
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import SluiceSpec
+import Synchronization
+
+/// The four simulated destinations and the control API, independent of the HTTP server: a
+/// request's method, path, query, headers and body in, a reply out. `Sandbox` serves it over
+/// HTTP; tests can also call it directly.
+final class SandboxCore: Sendable {
+    static let controlPrefix = "/_sandbox"
+
+    let configuration: SandboxConfiguration
+    let destinations: [SandboxDestination: SimulatedDestination]
+    let helpScout: HelpScoutSimulator
+    let zendesk: ZendeskSimulator
+    let intercom: IntercomSimulator
+    let clientSuccess: ClientSuccessSimulator
+    /// Set when the server shuts down, so requests held by a `hang` outage are let go.
+    let stopping = StopSignal()
+
+    init(configuration: SandboxConfiguration) {
+        self.configuration = configuration
+        let credentials = configuration.credentials
+        helpScout = HelpScoutSimulator(credentials: credentials, options: configuration.options)
+        zendesk = ZendeskSimulator(credentials: credentials)
+        intercom = IntercomSimulator(credentials: credentials, options: configuration.options)
+        clientSuccess = ClientSuccessSimulator(credentials: credentials)
+        let simulators: [SandboxDestination: any APISimulator] = [
+            .helpscout: helpScout, .zendesk: zendesk, .intercom: intercom, .clientsuccess: clientSuccess,
+        ]
+        var destinations: [SandboxDestination: SimulatedDestination] = [:]
+        for (destination, simulator) in simulators {
+            destinations[destination] = SimulatedDestination(
+                destination: destination, simulator: simulator,
+                policy: configuration.rateLimits[destination] ?? .documented(for: destination),
+                clock: configuration.clock, stopping: stopping, logger: configuration.logger)
+        }
+        self.destinations = destinations
+    }
+
+    var clock: any SandboxClock { configuration.clock }
+
+    subscript(destination: SandboxDestination) -> SimulatedDestination { destinations[destination]! }
+
+    /// `path` is the full, still percent-encoded path; `host` is the request's `Host`, used to
+    /// write absolute `Location` headers.
+    func handle(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8], host: String) async -> SandboxReply {
+        let query = rawQuery.map { FormEncoding.decode($0) } ?? []
+        if path == Self.controlPrefix || path.hasPrefix(Self.controlPrefix + "/") {
+            let request = SandboxRequest(method: method, path: String(path.dropFirst(Self.controlPrefix.count)), query: query,
+                                         headers: headers, body: body, baseURL: "http://" + host)
+            return .response(ControlAPI.handle(request, core: self))
+        }
+        for destination in SandboxDestination.allCases {
+            let prefix = destination.pathPrefix
+            guard path == prefix || path.hasPrefix(prefix + "/") else { continue }
+            let request = SandboxRequest(method: method, path: String(path.dropFirst(prefix.count)), query: query,
+                                         headers: headers, body: body, baseURL: "http://" + host + prefix)
+            return await self[destination].respond(to: request)
+        }
+        return .response(.json(404, [
+            "error": .string("no sandbox destination at \(path)"),
+            "fix": .string("paths start with " + SandboxDestination.allCases.map(\.pathPrefix).joined(separator: ", ") + " or \(Self.controlPrefix)"),
+        ]))
+    }
+
+    func reset() {
+        for destination in destinations.values { destination.reset() }
+    }
+}
+
+final class StopSignal: Sendable {
+    private let stopped = Mutex(false)
+
+    func signal() { stopped.withLock { $0 = true } }
+    var isSignalled: Bool { stopped.withLock { $0 } }
+}
