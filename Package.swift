@@ -59,7 +59,7 @@ let package = Package(
         ]),
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec"]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore"]),
-        .testTarget(name: "SluiceDeliveryTests", dependencies: ["SluiceDelivery"]),
+        .testTarget(name: "SluiceDeliveryTests", dependencies: ["SluiceDelivery", "SluiceSandbox"]),
         .testTarget(name: "SluiceSandboxTests", dependencies: [
             "SluiceSandbox", "SluiceSpec",
             .product(name: "Hummingbird", package: "hummingbird"),

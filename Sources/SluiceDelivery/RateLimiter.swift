@@ -14,6 +14,8 @@ public final class RateLimiter: Sendable {
         var documentedLimit: Int
         var windowStart: Double = 0
         var used = 0
+        /// Requests sent just before this window ended, which may arrive in the next one.
+        var carriedIntoNext = 0
         var headerLimit: Int?
         var headerRemaining: Int?
         var headerResetAt: Double?
@@ -61,8 +63,10 @@ public final class RateLimiter: Sendable {
                     if window.writesOnly && !isWrite { continue }
                     let start = (now / window.seconds).rounded(.down) * window.seconds
                     if state.windows[index].windowStart != start {
+                        let carried = state.windows[index].windowStart == start - window.seconds ? state.windows[index].carriedIntoNext : 0
                         state.windows[index].windowStart = start
-                        state.windows[index].used = 0
+                        state.windows[index].used = carried
+                        state.windows[index].carriedIntoNext = 0
                         if let reset = state.windows[index].headerResetAt, reset <= now {
                             state.windows[index].headerRemaining = nil
                             state.windows[index].headerResetAt = nil
@@ -81,6 +85,10 @@ public final class RateLimiter: Sendable {
                     let window = state.windows[index].window
                     if window.writesOnly && !isWrite { continue }
                     state.windows[index].used += 1
+                    // In flight across the boundary, the API may count it in the next window.
+                    if now >= state.windows[index].windowStart + window.seconds - Self.boundaryGuard {
+                        state.windows[index].carriedIntoNext += 1
+                    }
                     if let remaining = state.windows[index].headerRemaining { state.windows[index].headerRemaining = remaining - 1 }
                 }
                 return 0
@@ -138,6 +146,10 @@ public final class RateLimiter: Sendable {
             }
         }
     }
+
+    /// How long before a window ends a request counts against the next window too: a
+    /// request's trip to the API, so the two clocks' windows never disagree about a request.
+    static let boundaryGuard = 0.05
 
     static func mainWindowIndex(_ windows: [WindowState]) -> Int? {
         windows.indices.filter { !windows[$0].window.writesOnly }.max { windows[$0].window.seconds < windows[$1].window.seconds }

@@ -45,18 +45,18 @@ public enum ClientSuccess: Destination {
     }
 
     /// identify: the user's id, names and email, with every other trait as a custom attribute.
-    /// The user's name and email are remembered for their later track and page calls, which
-    /// carry no traits of their own.
+    /// Held like track and page until the user's group is known, since ClientSuccess keeps no
+    /// data without an organization. The user's name and email are remembered at once, for
+    /// their later track and page calls, which carry no traits of their own.
     static func identify(_ event: Event, settings: ClientSuccessSettings, context: MappingContext) async throws -> MappingOutcome {
         guard let userId = event.userId else { return .skipped(reason: missingUserId) }
         let traits = event.traits
         let user = ClientSuccessBodies.identifiedUser(userId: userId, traits: traits)
-        ClientSuccessMemory(state: context.state).rememberUser(userId, user)
-        guard let organization = ClientSuccessMemory(state: context.state).organization(of: userId) else {
-            return waitForGroup(userId)
-        }
+        let memory = ClientSuccessMemory(state: context.state)
+        memory.rememberUser(userId, user)
+        guard let organization = memory.organization(of: userId) else { return waitForGroup(userId) }
         let body = ClientSuccessBodies.identify(organization: organization, user: user, traits: traits)
-        let request = ClientSuccessAPI(settings: settings).request(path: "identify", body: body)
+        let request = settings.collector.request(path: "identify", body: body)
         try await ClientSuccessAPI.send(request, context: context)
         return .delivered
     }
@@ -77,13 +77,14 @@ public enum ClientSuccess: Destination {
         let organization = ClientSuccessBodies.Organization(id: groupId, name: name)
         let user = memory.user(userId, contextTraits: event.context["traits"]?.objectValue)
         let body = ClientSuccessBodies.group(organization: organization, user: user, traits: traits)
-        let request = ClientSuccessAPI(settings: settings).request(path: "group", body: body)
+        let request = settings.collector.request(path: "group", body: body)
         try await ClientSuccessAPI.send(request, context: context)
         memory.rememberOrganization(organization, of: userId)
         return .delivered
     }
 
-    /// track and page: a custom event counted once for the user and their organization.
+    /// track and page: a custom event counted once for the user and their organization. The
+    /// collector's events body has no place for properties, so they are not sent.
     static func customEvent(_ event: Event, settings: ClientSuccessSettings, context: MappingContext) async throws -> MappingOutcome {
         guard let userId = event.userId else { return .skipped(reason: missingUserId) }
         let memory = ClientSuccessMemory(state: context.state)
@@ -92,7 +93,7 @@ public enum ClientSuccess: Destination {
         guard !name.isEmpty else { return .skipped(reason: "a track call needs an event name") }
         let user = memory.user(userId, contextTraits: event.context["traits"]?.objectValue)
         let body = ClientSuccessBodies.customEvent(organization: organization, user: user)
-        let request = ClientSuccessAPI(settings: settings).request(path: "events/" + URLEncoding.component(name), body: body)
+        let request = settings.collector.request(path: "events/" + URLEncoding.component(name), body: body)
         try await ClientSuccessAPI.send(request, context: context)
         return .delivered
     }
@@ -110,20 +111,31 @@ public enum ClientSuccess: Destination {
 /// Only the events endpoint is documented. For identify and group, which the doc lists but the
 /// collector's public reference does not describe, Sluice posts the same `identity` form to the
 /// sibling paths `/collector/1.0.0/projects/{projectId}/identify` and `/group`.
-struct ClientSuccessAPI {
+struct ClientSuccessAPI: Sendable, CustomStringConvertible, CustomReflectable {
+    /// `{base}/collector/1.0.0/projects/{projectId}/`
     let prefix: String
-    let apiKey: Secret
+    /// `?api_key={key}`
+    private let query: String
+    private let secrets: [Secret]
+    private static let headers: HTTPHeaders = ["Accept": "application/json", "Content-Type": "application/json"]
 
-    init(settings: ClientSuccessSettings) {
-        prefix = settings.apiBaseURL + "/collector/" + ClientSuccess.collectorVersion + "/projects/"
-            + URLEncoding.component(settings.projectId) + "/"
-        apiKey = settings.apiKey
+    init(baseURL: String, projectId: String, apiKey: Secret) {
+        prefix = baseURL + "/collector/" + ClientSuccess.collectorVersion + "/projects/" + URLEncoding.component(projectId) + "/"
+        query = "?api_key=" + URLEncoding.component(apiKey.reveal())
+        secrets = [apiKey]
     }
 
+    /// The body is attached after `HTTPRequest.init`, which would otherwise look for a
+    /// Content-Type header with Foundation's slow case-insensitive compare.
     func request(path: String, body: JSONObject) -> HTTPRequest {
-        let url = prefix + path + "?api_key=" + URLEncoding.component(apiKey.reveal())
-        return HTTPRequest(.POST, url, headers: ["Accept": "application/json"], body: .json(.object(body)), secrets: [apiKey])
+        var request = HTTPRequest(.POST, prefix + path + query, headers: Self.headers, secrets: secrets)
+        request.body = .json(.object(body))
+        return request
     }
+
+    // Settings hold this, and they get dumped and logged: the key shows masked.
+    var description: String { prefix + "…?api_key=" + secrets[0].masked }
+    var customMirror: Mirror { Mirror(self, children: ["url": description]) }
 
     /// The collector answers `{created: true}`; `{created: false}` is a refusal even under a 2xx.
     static func send(_ request: HTTPRequest, context: MappingContext) async throws {

@@ -14,10 +14,18 @@ public struct ClientSuccessSettings: DestinationSettings, CustomStringConvertibl
         public static let holdTimeout = "holdTimeout"
     }
 
-    public var common: CommonSettings
-    public var apiKey: Secret
+    public var common: CommonSettings {
+        didSet { collector = Self.collector(common, projectId, apiKey) }
+    }
+    public var apiKey: Secret {
+        didSet { collector = Self.collector(common, projectId, apiKey) }
+    }
     /// Also called Source Id in ClientSuccess (Apps & Integrations > Usage).
-    public var projectId: String
+    public var projectId: String {
+        didSet { collector = Self.collector(common, projectId, apiKey) }
+    }
+    /// The collector's URL parts, built once rather than for every request.
+    private(set) var collector: ClientSuccessAPI
     /// Seconds a track or page of a user whose group is unknown is held before the engine
     /// dead-letters it.
     public var holdTimeout: Double
@@ -31,6 +39,11 @@ public struct ClientSuccessSettings: DestinationSettings, CustomStringConvertibl
         self.projectId = projectId
         self.holdTimeout = holdTimeout
         self.common = common
+        collector = Self.collector(common, projectId, apiKey)
+    }
+
+    private static func collector(_ common: CommonSettings, _ projectId: String, _ apiKey: Secret) -> ClientSuccessAPI {
+        ClientSuccessAPI(baseURL: common.baseURL(default: ClientSuccess.defaultBaseURL), projectId: projectId, apiKey: apiKey)
     }
 
     /// Where the collector's paths are appended.

@@ -14,17 +14,7 @@ enum ISO8601Seconds {
 
     static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
-        func digits(_ count: Int) -> Int64? {
-            guard i + count <= b.count else { return nil }
-            var value: Int64 = 0
-            for k in i..<(i + count) {
-                let digit = b[k] &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                value = value * 10 + Int64(digit)
-            }
-            i += count
-            return value
-        }
+        func digits(_ count: Int) -> Int64? { readDigits(b, &i, count) }
         func take(_ byte: UInt8) -> Bool {
             guard i < b.count, b[i] == byte else { return false }
             i += 1
@@ -64,6 +54,19 @@ enum ISO8601Seconds {
         }
         guard i == b.count else { return nil }
         return daysFromCivil(year: year, month: month, day: day) * 86_400 + clock - offset
+    }
+
+    @inline(__always)
+    private static func readDigits(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ count: Int) -> Int64? {
+        guard i + count <= b.count else { return nil }
+        var value: Int64 = 0
+        for k in i..<(i + count) {
+            let digit = b[k] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int64(digit)
+        }
+        i += count
+        return value
     }
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {

@@ -34,33 +34,46 @@ public enum Intercom: Destination {
     }
 }
 
-/// Builds Intercom requests: the base URL, the headers every call carries, and the paths.
-struct IntercomAPI {
-    let baseURL: String
-    private let secrets: [Secret]
-    private let headers: HTTPHeaders
-    private let headersWithBody: HTTPHeaders
+/// The headers every Intercom request carries, and the credential they hold. They reflect and
+/// print masked, since they are stored in the settings that get dumped and logged.
+struct IntercomRequestHeaders: Sendable, CustomStringConvertible, CustomReflectable {
+    let secrets: [Secret]
+    let withoutBody: HTTPHeaders
+    let withBody: HTTPHeaders
 
-    init(settings: IntercomSettings) {
-        baseURL = settings.apiBaseURL
-        secrets = [settings.apiKey]
-        headers = [
-            "Authorization": "Bearer " + settings.apiKey.reveal(),
+    init(apiKey: Secret) {
+        secrets = [apiKey]
+        withoutBody = [
+            "Authorization": "Bearer " + apiKey.reveal(),
             "Intercom-Version": Intercom.apiVersion,
             "Accept": "application/json",
         ]
-        var withBody = headers
-        withBody.add("Content-Type", "application/json")
-        headersWithBody = withBody
+        var headers = withoutBody
+        headers.add("Content-Type", "application/json")
+        withBody = headers
+    }
+
+    var description: String { "Intercom headers with Bearer \(secrets[0].masked)" }
+    var customMirror: Mirror { Mirror(self, children: ["authorization": "Bearer " + secrets[0].masked]) }
+}
+
+/// Builds Intercom requests: the base URL, the headers every call carries, and the paths.
+struct IntercomAPI {
+    let baseURL: String
+    private let headers: IntercomRequestHeaders
+
+    init(settings: IntercomSettings) {
+        baseURL = settings.apiBaseURL
+        headers = settings.requestHeaders
     }
 
     /// The body is attached after `HTTPRequest.init`, which would otherwise look for a
     /// Content-Type header with Foundation's case-insensitive compare, a cost larger than the
-    /// rest of the mapping; the header is already in `headersWithBody`.
+    /// rest of the mapping; the header is already in `withBody`.
     func request(_ method: HTTPMethod, _ path: String, _ body: JSONObject? = nil) -> HTTPRequest {
         let url = baseURL + path
-        guard let body else { return HTTPRequest(method, url, headers: headers, secrets: secrets) }
-        var request = HTTPRequest(method, url, headers: headersWithBody, secrets: secrets)
+        guard let body else { return HTTPRequest(method, url, headers: headers.withoutBody, secrets: headers.secrets) }
+        var request = HTTPRequest(method, url, headers: headers.withBody, secrets: headers.secrets)
         request.body = .json(.object(body))
         return request
     }
@@ -86,7 +99,7 @@ struct IntercomAPI {
 enum IntercomReply {
     /// The `id` of the object in a 2xx body (a created contact or company).
     static func id(_ response: HTTPResponse) -> String? {
-        response.json?["id"]?.scalarText
+        IntercomReplyReader.id(response.body) ?? response.json?["id"]?.scalarText
     }
 }
 
@@ -100,16 +113,17 @@ enum IntercomValues {
         return Timestamp.unixSeconds(value)
     }
 
-    static func unixSeconds(_ date: Date) -> Int64 {
-        Int64(date.timeIntervalSince1970.rounded(.down))
+    /// The call's time as `Event.effectiveTimestamp` defines it (`timestamp`, else
+    /// `originalTimestamp`, else `receivedAt`), read through the ISO fast path.
+    static func eventSeconds(_ event: Event) -> Int64? {
+        for field in ["timestamp", "originalTimestamp", "receivedAt"] {
+            if let value = event[field], let seconds = unixSeconds(value) { return seconds }
+        }
+        return nil
     }
 
-    /// `object[key]`, comparing lengths before keys: most probes miss, and comparing two
-    /// unequal strings costs far more than comparing their lengths.
-    static func field(_ object: JSONObject, _ key: String) -> JSON? {
-        let length = key.utf8.count
-        for entry in object where entry.key.utf8.count == length && entry.key == key { return entry.value }
-        return nil
+    static func unixSeconds(_ date: Date) -> Int64 {
+        Int64(date.timeIntervalSince1970.rounded(.down))
     }
 
     /// A non-empty string, or a number given where text is expected (ids, phone numbers).

@@ -21,7 +21,8 @@ enum IntercomContactLookup {
 
     /// `POST /contacts/search` with a single equality clause.
     static func searchBody(field: String, value: String) -> JSONObject {
-        ["query": ["field": .string(field), "operator": "=", "value": .string(value)]]
+        let clause = JSONObject([(key: "field", value: .string(field)), (key: "operator", value: "="), (key: "value", value: .string(value))])
+        return JSONObject([(key: "query", value: .object(clause))])
     }
 
     /// The one contact the search found. When searching by email on behalf of a userId, a contact
@@ -31,14 +32,26 @@ enum IntercomContactLookup {
                                excludingOtherExternalIdThan userId: String? = nil) async throws -> String? {
         let request = api.request(.POST, "/contacts/search", searchBody(field: field, value: value))
         let response = try await context.sendExpectingSuccess(request)
-        return uniqueContactId(in: response.json, userId: userId)
+        guard let reply = IntercomReplyReader.search(response.body) ?? searchReply(from: response.json) else {
+            // Guessing "not found" here would create a duplicate contact.
+            throw HTTPStepFailure(request: request, response: response)
+        }
+        return uniqueContactId(in: reply, userId: userId)
     }
 
-    static func uniqueContactId(in reply: JSON?, userId: String?) -> String? {
-        guard let contacts = reply?["data"]?.arrayValue, contacts.count == 1 else { return nil }
-        if let total = reply?["total_count"]?.numberValue, total != 1 { return nil }
-        let contact = contacts[0]
-        if let userId, let existing = contact["external_id"]?.scalarText, !existing.isEmpty, existing != userId { return nil }
-        return contact["id"]?.scalarText
+    /// The same facts as `IntercomReplyReader.search`, from a fully parsed reply.
+    static func searchReply(from json: JSON?) -> IntercomReplyReader.SearchReply? {
+        guard let contacts = json?["data"]?.arrayValue else { return nil }
+        let total = json?["total_count"]
+        return IntercomReplyReader.SearchReply(
+            count: contacts.count, firstId: contacts.first?["id"]?.scalarText,
+            firstExternalId: contacts.first?["external_id"]?.scalarText,
+            totalCount: total?.numberValue.flatMap { Int64(exactly: $0) })
+    }
+
+    static func uniqueContactId(in reply: IntercomReplyReader.SearchReply, userId: String?) -> String? {
+        guard reply.count == 1, reply.totalCount ?? 1 == 1, let id = reply.firstId else { return nil }
+        if let userId, let existing = reply.firstExternalId, !existing.isEmpty, existing != userId { return nil }
+        return id
     }
 }

@@ -14,12 +14,22 @@ struct IntercomEventNameRegistry {
 
     let state: MappingState
 
-    static func key(for name: String) -> String {
-        "intercom.eventName:" + CommonSettings.Values.trimmed(name).lowercased()
+    /// One event name's standing: whether Intercom already has it, and its state key.
+    struct Entry {
+        let name: String
+        let key: String
+        let isKnown: Bool
     }
 
-    func isKnown(_ name: String) -> Bool {
-        state.value(for: Self.key(for: name)) != nil
+    static func key(for name: String) -> String {
+        // Names rarely need trimming, and trimming copies the string.
+        let padded = name.first?.isWhitespace == true || name.last?.isWhitespace == true
+        return "intercom.eventName:" + (padded ? CommonSettings.Values.trimmed(name) : name).lowercased()
+    }
+
+    func entry(for name: String) -> Entry {
+        let key = Self.key(for: name)
+        return Entry(name: name, key: key, isKnown: state.value(for: key) != nil)
     }
 
     var count: Int {
@@ -27,19 +37,18 @@ struct IntercomEventNameRegistry {
         return Int(count)
     }
 
-    /// Why `name` must not be sent, or nil when it may.
-    func refusal(for name: String) -> String? {
-        guard !isKnown(name) else { return nil }
+    /// Why the event must not be sent, or nil when it may.
+    func refusal(for entry: Entry) -> String? {
+        guard !entry.isKnown else { return nil }
         let known = count
         guard known >= Self.limit else { return nil }
-        return "Intercom accepts only \(Self.limit) unique event names and \(known) are in use; \"\(name)\" would be a new one"
+        return "Intercom accepts only \(Self.limit) unique event names and \(known) are in use; \"\(entry.name)\" would be a new one"
     }
 
     /// Records a name Intercom accepted.
-    func record(_ name: String) {
-        let key = Self.key(for: name)
-        guard state.value(for: key) == nil else { return }
-        state.setValue(true, for: key)
+    func record(_ entry: Entry) {
+        guard !entry.isKnown, state.value(for: entry.key) == nil else { return }
+        state.setValue(true, for: entry.key)
         state.setValue(.int(Int64(count + 1)), for: Self.countKey)
     }
 }

@@ -19,7 +19,7 @@ struct IntercomFlatWriter {
     /// metadata key names may not contain periods, so this is the one place to change if the live
     /// API rejects them.
     static let separator = "."
-    private static let separatorByte = UInt8(ascii: ".")
+    private static let separatorByte = separator.utf8.first!
 
     let defaultHandling: NestedHandling
     let overrides: [String: NestedHandling]
@@ -78,11 +78,11 @@ struct IntercomFlatWriter {
     }
 
     private mutating func noteSeparator(in key: String) {
-        if !mayHaveDuplicates, Self.contains(Self.separatorByte, key) { mayHaveDuplicates = true }
+        if !mayHaveDuplicates, Self.hasByte(Self.separatorByte, in: key) { mayHaveDuplicates = true }
     }
 
     /// A byte search over the string's contiguous UTF-8, much cheaper than iterating `utf8`.
-    static func contains(_ byte: UInt8, _ text: String) -> Bool {
+    static func hasByte(_ byte: UInt8, in text: String) -> Bool {
         text.utf8.withContiguousStorageIfAvailable { $0.contains(byte) } ?? text.utf8.contains(byte)
     }
 

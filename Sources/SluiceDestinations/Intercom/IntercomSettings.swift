@@ -17,7 +17,11 @@ public struct IntercomSettings: DestinationSettings, CustomStringConvertible {
 
     public var common: CommonSettings
     /// Required for server-side calls; the doc describes it as 40 characters.
-    public var apiKey: Secret
+    public var apiKey: Secret {
+        didSet { requestHeaders = IntercomRequestHeaders(apiKey: apiKey) }
+    }
+    /// Built from the key once instead of for every request of every call.
+    private(set) var requestHeaders: IntercomRequestHeaders
     /// Used only by the browser snippet; kept so a Segment settings export carries over whole.
     public var appId: String
     /// "Include Context with Identify Calls": device, OS and app facts as custom attributes.
@@ -44,6 +48,7 @@ public struct IntercomSettings: DestinationSettings, CustomStringConvertible {
         common: CommonSettings = CommonSettings()
     ) {
         self.apiKey = apiKey
+        requestHeaders = IntercomRequestHeaders(apiKey: apiKey)
         self.appId = appId
         self.collectContext = collectContext
         self.defaultNestedHandling = defaultNestedHandling

@@ -12,10 +12,11 @@ extension Intercom {
             return .skipped(reason: "Intercom attaches events to known users: the call needs a userId or an email")
         }
         let registry = IntercomEventNameRegistry(state: context.state)
-        if let refusal = registry.refusal(for: name) { return .skipped(reason: refusal) }
+        let registration = registry.entry(for: name)
+        if let refusal = registry.refusal(for: registration) { return .skipped(reason: refusal) }
         let body = IntercomEventBody.make(event: event, name: name, user: user, settings: settings, now: context.now)
         try await context.sendExpectingSuccess(IntercomAPI(settings: settings).request(.POST, "/events", body.body))
-        registry.record(name)
+        registry.record(registration)
         return .delivered(notes: body.notes)
     }
 }
@@ -38,7 +39,7 @@ enum IntercomEventBody {
     {
         var body = JSONObject()
         body.appendUnique("event_name", .string(name))
-        body.appendUnique("created_at", .int(IntercomValues.unixSeconds(event.effectiveTimestamp ?? now)))
+        body.appendUnique("created_at", .int(IntercomValues.eventSeconds(event) ?? IntercomValues.unixSeconds(now)))
         body.appendUnique(user.key, .string(user.value))
         let metadata = self.metadata(event.properties, settings: settings)
         if !metadata.value.isEmpty { body.appendUnique("metadata", .object(metadata.value)) }

@@ -1,0 +1,73 @@
+import Foundation
+import SluiceDelivery
+import SluiceDestinations
+import SluiceSandbox
+import SluiceSpec
+import SluiceStore
+import Testing
+
+/// Sustained load against the sandbox's enforced limits: no 429s, at least 95 % of what the
+/// limits allow, and a limit lowered mid-run is followed within one window. Limits are scaled
+/// ×4 on both sides to keep the run short; the windows keep their real lengths (5 s, 10 s).
+extension SandboxAcceptance {
+@Suite(.serialized) struct RateLimitDeliveryTests {
+    @Test func helpScoutAndIntercomRunAtTheirLimitsWithoutA429() async throws {
+        let scale = 4.0
+        let rig = try await SandboxRig.start(scale: scale, enabled: [.helpscout, .intercom])
+        defer { Task { await rig.stop() } }
+        var calls: [JSON] = []
+        for n in 0..<800 {
+            calls.append(call("identify", "hs-\(n)", "hs-\(n)", ["traits": ["email": .string("hs-\(n)@example.com"), "name": "Help Scout User"],
+                                                                  "integrations": ["All": false, "Help Scout": true]]))
+        }
+        for n in 0..<2_000 {
+            calls.append(call("identify", "ic-\(n)", "ic-\(n)", ["traits": ["email": .string("ic-\(n)@example.com")],
+                                                                  "integrations": ["All": false, "Intercom": true]]))
+        }
+        try await ingest(rig.store, calls)
+        let engine = try await rig.engine(maxInFlight: 16) { $0.attemptRingSize = 50_000 }
+        let task = Task { try await engine.run() }
+        defer { task.cancel() }
+
+        // Start measuring at the next 10 s boundary, so both destinations have whole windows.
+        let start = (Date().timeIntervalSince1970 / 10).rounded(.up) * 10
+        let lowerAt = start + 20
+        let end = start + 40
+        while Date().timeIntervalSince1970 < lowerAt { try await Task.sleep(for: .milliseconds(20)) }
+        rig.sandbox.setLimit(83, window: "10s", for: .intercom)  // halve Intercom's limit mid-run
+        while Date().timeIntervalSince1970 < end { try await Task.sleep(for: .milliseconds(50)) }
+        try await Task.sleep(for: .milliseconds(300))
+
+        let helpScout = try await rig.store.attempts(destination: "helpscout", limit: 50_000, beforeId: nil)
+        let intercom = try await rig.store.attempts(destination: "intercom", limit: 50_000, beforeId: nil)
+        func windows(_ records: [AttemptRecord], seconds: Double, from: Double, to: Double, _ include: (AttemptRecord) -> Bool) -> [Int] {
+            var counts = [Int](repeating: 0, count: Int((to - from) / seconds))
+            for record in records where include(record) {
+                let at = Double(record.at) / 1000
+                guard at >= from, at < to else { continue }
+                counts[Int((at - from) / seconds)] += 1
+            }
+            return counts
+        }
+        // Help Scout: 12 × 4 writes per 5 s over six windows. Each identify also reads, so the
+        // per-minute limit (800) binds after about 41 s of full speed: the six windows end
+        // sooner, because the engine starts at most 10 s before them.
+        let writes = windows(helpScout, seconds: 5, from: start, to: start + 30) { $0.method != "GET" && $0.status == 201 }
+        #expect(helpScout.filter { $0.status == 429 }.isEmpty, "Help Scout 429s: \(rig.sandbox.stats(for: .helpscout).rateLimited.count)")
+        #expect(writes.count == 6)
+        for (index, count) in writes.enumerated() {
+            #expect(count >= 46 && count <= 48, "Help Scout window \(index): \(count) of 48 writes")
+        }
+        // Intercom: 166 × 4 per 10 s, then 83 × 4 from the third window on.
+        let requests = windows(intercom, seconds: 10, from: start, to: end) { $0.status != 429 }
+        let throttled = windows(intercom, seconds: 10, from: start, to: end) { $0.status == 429 }
+        #expect(requests.count == 4)
+        #expect(requests[0] >= 631 && requests[0] <= 664, "Intercom window 0: \(requests[0]) of 664")
+        #expect(requests[1] >= 631 && requests[1] <= 664, "Intercom window 1: \(requests[1]) of 664")
+        #expect(throttled[0] == 0 && throttled[1] == 0)
+        // The window where the limit dropped may see 429s; the next one must not.
+        #expect(throttled[3] == 0, "429s after the engine had a window to follow: \(throttled)")
+        #expect(requests[3] >= 316 && requests[3] <= 332, "Intercom window 3: \(requests[3]) of 332")
+    }
+}
+}
