@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "SluiceStore", dependencies: [
             "SluiceSpec",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // Per-destination settings and pure mappings.
         .target(name: "SluiceDestinations", dependencies: ["SluiceSpec"]),

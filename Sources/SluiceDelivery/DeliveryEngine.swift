@@ -111,7 +111,13 @@ public final class DeliveryEngine: Sendable {
     private func routerLoop() async throws {
         while !Task.isCancelled {
             let file = currentSettings
-            let routed = try await store.route(limit: options.routerBatchSize) { stored in Routing.decide(stored, settings: file) }
+            let parsed = ParsedEvents()
+            let routed = try await store.route(limit: options.routerBatchSize) { stored in
+                let result = Routing.decideAndParse(stored, settings: file)
+                if let event = result.event { parsed.add(stored.id, event) }
+                return result.decisions
+            }
+            let events = parsed.take()
             if routed.events > 0 {
                 for skip in routed.skips {
                     if case .skip(let destination, let reason) = skip {
@@ -123,7 +129,7 @@ public final class DeliveryEngine: Sendable {
                 for job in routed.jobs { byDestination[job.destination, default: []].append(job) }
                 for (destination, jobs) in byDestination {
                     stats.received(destination, count: jobs.count)
-                    if let id = DestinationID(rawValue: destination) { workers[id]?.enqueue(jobs) }
+                    if let id = DestinationID(rawValue: destination) { workers[id]?.enqueue(jobs, events: events) }
                 }
             }
             if routed.events < options.routerBatchSize {
@@ -194,7 +200,8 @@ public final class DeliveryEngine: Sendable {
     // MARK: Delivery
 
     private func workerLoop(_ worker: DestinationWorker) async {
-        await withTaskGroup(of: Void.self) { group in
+        // Discarding: a long run finishes millions of deliveries, none with a result to keep.
+        await withDiscardingTaskGroup { group in
             var signals = worker.signals.makeAsyncIterator()
             let ticker = Task {
                 while !Task.isCancelled {
@@ -314,6 +321,13 @@ public final class DeliveryEngine: Sendable {
     }
 }
 
+/// Events the router parsed, handed to the workers with their jobs.
+final class ParsedEvents: Sendable {
+    private let events = Mutex([Int64: Event]())
+    func add(_ id: Int64, _ event: Event) { events.withLock { $0[id] = event } }
+    func take() -> [Int64: Event] { events.withLock { $0 } }
+}
+
 public struct EngineError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
@@ -363,8 +377,7 @@ final class UpdateCommitter: Sendable {
             }
             guard let batch else { return }
             do {
-                try await store.apply(batch.updates)
-                try await store.appendAttempts(batch.attempts, ringSize: ringSize)
+                try await store.record(batch.updates, attempts: batch.attempts, ringSize: ringSize)
                 for waiter in batch.waiters { waiter.resume() }
             } catch {
                 for waiter in batch.waiters { waiter.resume(throwing: error) }

@@ -35,6 +35,8 @@ final class DestinationWorker: Sendable {
         }
     }
 
+    static let maxCachedEvents = 50_000
+
     let id: DestinationID
     let limiter: RateLimiter
     let mappingState: SharedMappingState
@@ -63,7 +65,8 @@ final class DestinationWorker: Sendable {
         lanes.withLock { state in
             for job in jobs where !state.known.contains(job.id) {
                 state.known.insert(job.id)
-                if let event = events[job.eventId] { state.events[job.eventId] = event }
+                // Keep parsed events for a bounded backlog; beyond it, delivery reads them back.
+                if state.events.count < Self.maxCachedEvents, let event = events[job.eventId] { state.events[job.eventId] = event }
                 var lane = state.jobs[job.lane] ?? []
                 if let last = lane.last, last.id > job.id {
                     lane.insert(job, at: lane.firstIndex { $0.id > job.id } ?? lane.count)

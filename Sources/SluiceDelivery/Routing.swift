@@ -5,6 +5,12 @@ import SluiceStore
 /// Decides, for each stored event, which destinations get a job and which skip it and why.
 public enum Routing {
     public static func decide(_ stored: StoredEvent, settings: SettingsFile) -> [RouteDecision] {
+        decideAndParse(stored, settings: settings).decisions
+    }
+
+    /// Also returns the parsed event when any destination takes it, so delivery need not read
+    /// and parse it again.
+    public static func decideAndParse(_ stored: StoredEvent, settings: SettingsFile) -> (decisions: [RouteDecision], event: Event?) {
         var decisions: [RouteDecision] = []
         var parsed: Event??
         for id in DestinationID.allCases {
@@ -24,7 +30,7 @@ public enum Routing {
             }
             decisions.append(.enqueue(destination: id.rawValue, lane: laneKey(event, for: id)))
         }
-        return decisions
+        return (decisions, parsed ?? nil)
     }
 
     /// The key whose jobs are delivered strictly in order: the user, except at Help Scout,

@@ -20,6 +20,18 @@ final class IntercomSimulator: APISimulator {
     struct State: Sendable {
         var contacts: [String: Contact] = [:]
         var contactOrder: [String] = []
+        /// external_id → contact id, so lookups by user stay O(1) under load.
+        var contactIdByExternalId: [String: String] = [:]
+
+        func contact(externalId: String) -> Contact? {
+            contactIdByExternalId[externalId].flatMap { contacts[$0] }
+        }
+
+        mutating func store(_ contact: Contact, id: String) {
+            if let old = contacts[id]?.object["external_id"]?.scalarText { contactIdByExternalId[old] = nil }
+            contacts[id] = contact
+            if let external = contact.object["external_id"]?.scalarText { contactIdByExternalId[external] = id }
+        }
         var companies: [String: JSONObject] = [:]
         var companyOrder: [String] = []
         var events: [Event] = []
@@ -128,7 +140,7 @@ final class IntercomSimulator: APISimulator {
         }
         enum Outcome { case created(JSONObject), conflict(String) }
         let outcome: Outcome = state.withLock { state in
-            if let externalId, let existing = state.contacts.values.first(where: { $0.object["external_id"]?.scalarText == externalId }) {
+            if let externalId, let existing = state.contact(externalId: externalId) {
                 return .conflict(existing.object["id"]?.stringValue ?? "")
             }
             let id = state.newId()
@@ -137,7 +149,7 @@ final class IntercomSimulator: APISimulator {
             object["custom_attributes"] = body["custom_attributes"] ?? [:]
             object["created_at"] = .int(Int64(now.timeIntervalSince1970))
             object["updated_at"] = .int(Int64(now.timeIntervalSince1970))
-            state.contacts[id] = Contact(object: object, indexedAfter: now)
+            state.store(Contact(object: object, indexedAfter: now), id: id)
             state.contactOrder.append(id)
             return .created(contactJSON(state.contacts[id]!, state))
         }
@@ -157,7 +169,7 @@ final class IntercomSimulator: APISimulator {
         let outcome: Outcome = state.withLock { state in
             guard var contact = state.contacts[id] else { return .notFound }
             if let externalId = body["external_id"]?.scalarText,
-               let other = state.contacts.values.first(where: { $0.object["external_id"]?.scalarText == externalId && $0.object["id"]?.stringValue != id }) {
+               let other = state.contact(externalId: externalId), other.object["id"]?.stringValue != id {
                 return .conflict(other.object["id"]?.stringValue ?? "")
             }
             for field in Self.contactFields + ["role"] { if let value = body[field] { contact.object[field] = value } }
@@ -167,7 +179,7 @@ final class IntercomSimulator: APISimulator {
                 contact.object["custom_attributes"] = .object(merged)
             }
             contact.object["updated_at"] = .int(Int64(now.timeIntervalSince1970))
-            state.contacts[id] = contact
+            state.store(contact, id: id)
             return .updated(contactJSON(contact, state))
         }
         switch outcome {
@@ -336,7 +348,7 @@ final class IntercomSimulator: APISimulator {
         let outcome: Outcome = state.withLock { state in
             let contact: Contact?
             if let userId {
-                contact = state.contacts.values.first { $0.object["external_id"]?.scalarText == userId }
+                contact = state.contact(externalId: userId)
             } else if let contactId {
                 contact = state.contacts[contactId]
             } else {

@@ -28,6 +28,8 @@ public protocol DeliveryStore: Sendable {
 
     // Attempts: a ring of the newest `ringSize` per destination.
     func appendAttempts(_ records: [AttemptRecord], ringSize: Int) async throws
+    /// Job updates and their attempt records in one transaction (the engine's hot path).
+    func record(_ updates: [JobUpdate], attempts: [AttemptRecord], ringSize: Int) async throws
     func attempts(destination: String?, limit: Int, beforeId: Int64?) async throws -> [AttemptRecord]
 
     // Stats, skip reasons, rate limits.
@@ -182,22 +184,29 @@ extension SQLiteEventStore: DeliveryStore {
     }
 
     public func route(limit: Int, decide: @Sendable (StoredEvent) -> [RouteDecision]) async throws -> (jobs: [Job], skips: [RouteDecision], events: Int) {
-        try await pool.write { db in
+        // Read and decide outside the write transaction: deciding parses every event, and the
+        // single writer is shared with ingest and with delivery outcomes.
+        let (cursor, events) = try await pool.read { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM router_cursor WHERE name = 'main'") ?? 0
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, source, message_id, type, user_id, anonymous_id, received_at, payload FROM events
                 WHERE id > ? ORDER BY id LIMIT ?
                 """, arguments: [cursor, limit])
-            guard let last = rows.last else { return ([], [], 0) }
+            return (cursor, rows.map(Self.storedEvent))
+        }
+        guard let last = events.last else { return ([], [], 0) }
+        let decisions = events.map { (event: $0, decisions: decide($0)) }
+        return try await pool.write { db in
+            let current = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM router_cursor WHERE name = 'main'") ?? 0
+            guard current == cursor else { return ([], [], 0) }  // another router got here first
             let now = Date().millis
             var jobs: [Job] = []
             var skips: [RouteDecision] = []
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO jobs (destination, lane, event_id, type, message_id, enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-            for row in rows {
-                let event = Self.storedEvent(row)
-                for decision in decide(event) {
+            for (event, eventDecisions) in decisions {
+                for decision in eventDecisions {
                     switch decision {
                     case .enqueue(let destination, let lane):
                         try insert.execute(arguments: [destination, lane, event.id, event.record.type.rawValue, event.record.messageId, now, now])
@@ -211,8 +220,8 @@ extension SQLiteEventStore: DeliveryStore {
             try db.execute(sql: """
                 INSERT INTO router_cursor (name, last_event_id) VALUES ('main', ?)
                 ON CONFLICT(name) DO UPDATE SET last_event_id = excluded.last_event_id
-                """, arguments: [last["id"] as Int64])
-            return (jobs, skips, rows.count)
+                """, arguments: [last.id])
+            return (jobs, skips, events.count)
         }
     }
 
@@ -228,7 +237,24 @@ extension SQLiteEventStore: DeliveryStore {
 
     public func apply(_ updates: [JobUpdate]) async throws {
         guard !updates.isEmpty else { return }
+        try await pool.write { db in try Self.apply(updates, db) }
+    }
+
+    public func record(_ updates: [JobUpdate], attempts: [AttemptRecord], ringSize: Int) async throws {
+        let trim = ringTrim.withLock { last -> Bool in
+            let now = Date().timeIntervalSince1970
+            guard now - last >= 1 else { return false }
+            last = now
+            return true
+        }
         try await pool.write { db in
+            try Self.apply(updates, db)
+            try Self.insertAttempts(attempts, ringSize: trim ? ringSize : nil, db)
+        }
+    }
+
+    static func apply(_ updates: [JobUpdate], _ db: Database) throws {
+        do {
             let delete = try db.cachedStatement(sql: "DELETE FROM jobs WHERE id = ?")
             for update in updates {
                 switch update {
@@ -330,7 +356,13 @@ extension SQLiteEventStore: DeliveryStore {
 
     public func appendAttempts(_ records: [AttemptRecord], ringSize: Int) async throws {
         guard !records.isEmpty else { return }
-        try await pool.write { db in
+        try await pool.write { db in try Self.insertAttempts(records, ringSize: ringSize, db) }
+    }
+
+    /// Inserts attempt records; with a `ringSize`, also trims each destination's ring to it.
+    static func insertAttempts(_ records: [AttemptRecord], ringSize: Int?, _ db: Database) throws {
+        guard !records.isEmpty else { return }
+        do {
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO attempts (destination, at, message_ids, event_ids, user, call_type, method, url, request_headers, request_body,
                     status, response_headers, response_body, latency_ms, attempt, outcome, notes)
@@ -349,6 +381,7 @@ extension SQLiteEventStore: DeliveryStore {
                     record.outcome, JSONWriter.string(.array(record.notes.map { .string($0) })),
                 ])
             }
+            guard let ringSize else { return }
             for destination in destinations {
                 try db.execute(sql: """
                     DELETE FROM attempts WHERE destination = ? AND id <= (

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import GRDBSQLite
 import SluiceSpec
 import Synchronization
 
@@ -30,6 +31,8 @@ public final class SQLiteEventStore: EventStore, Sendable {
     public let path: String
     let pool: DatabasePool
     private let committer: GroupCommitter
+    /// When the attempts ring was last trimmed (seconds since the epoch).
+    let ringTrim = Mutex(0.0)
 
     public init(path: String, options: SQLiteStoreOptions = SQLiteStoreOptions()) throws {
         self.path = path
@@ -102,6 +105,42 @@ public final class SQLiteEventStore: EventStore, Sendable {
             type: EventType(rawValue: row["type"]) ?? .track,
             userId: row["user_id"], anonymousId: row["anonymous_id"],
             receivedAt: row["received_at"], payload: Array(payload.utf8)))
+    }
+}
+
+/// The hot insert, bound straight through SQLite's C API: GRDB's argument arrays box every
+/// value, and the payload would be copied into a String first.
+enum EventInsert {
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    /// Returns whether the row was new (false: a duplicate messageId for the source).
+    static func run(_ statement: Statement, _ record: EventRecord, _ db: Database) throws -> Bool {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        bind(handle, 1, record.source)
+        bind(handle, 2, record.messageId)
+        bind(handle, 3, record.type.rawValue)
+        if let userId = record.userId { bind(handle, 4, userId) }
+        if let anonymousId = record.anonymousId { bind(handle, 5, anonymousId) }
+        sqlite3_bind_int64(handle, 6, record.receivedAt)
+        record.payload.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_text(handle, 7, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
+        }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+            sqlite3_reset(handle)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+        }
+        return sqlite3_changes(db.sqliteConnection) == 1
+    }
+
+    private static func bind(_ handle: OpaquePointer?, _ index: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            _ = sqlite3_bind_text(handle, index, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
+        }
     }
 }
 
@@ -210,12 +249,7 @@ final class GroupCommitter: Sendable {
         for submission in batch {
             var result = AppendResult()
             for (index, record) in submission.records.enumerated() {
-                insert.setUncheckedArguments([
-                    record.source, record.messageId, record.type.rawValue, record.userId, record.anonymousId,
-                    record.receivedAt, String(decoding: record.payload, as: UTF8.self),
-                ])
-                try insert.execute()
-                if db.changesCount == 1 {
+                if try EventInsert.run(insert, record, db) {
                     result.inserted += 1
                     counters[record.source, default: (0, 0, 0)].accepted += 1
                 } else {

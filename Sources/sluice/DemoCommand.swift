@@ -28,11 +28,15 @@ struct DemoCommand: AsyncParsableCommand {
         guard traffic >= 0, limitScale > 0 else { throw CLIError("--traffic must be ≥ 0 and --limit-scale > 0") }
         var logger = Logger(label: "sluice.demo")
         logger.logLevel = .warning
+        // Cancelling the servers at the end is normal; their shutdown chatter is not news.
+        var serverLogger = logger
+        serverLogger.logLevel = .critical
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-demo-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteEventStore(path: directory + "/demo.sqlite", options: SQLiteStoreOptions(durability: .normal))
 
-        let sandboxConfiguration = SandboxConfiguration(limitScale: limitScale)
+        var sandboxConfiguration = SandboxConfiguration(limitScale: limitScale)
+        sandboxConfiguration.logger = serverLogger
         let sandbox = try await Sandbox.start(port: sandboxPort, configuration: sandboxConfiguration)
         let settings = DemoSettings.file(for: sandbox, limitScale: limitScale)
         for id in DestinationID.allCases {
@@ -47,7 +51,7 @@ struct DemoCommand: AsyncParsableCommand {
         let handler = IngestHandler(configuration: IngestConfiguration(sources: [Source(name: "demo", writeKey: writeKey)]), store: store, logger: logger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = IngestServer.application(
-            handler: handler, store: store, host: "127.0.0.1", port: port, logger: logger,
+            handler: handler, store: store, host: "127.0.0.1", port: port, logger: serverLogger,
             metrics: { engine.stats.prometheus() }, services: [EngineService(engine: engine)],
             onServerRunning: { _ = portContinuation.yield($0) })
         let server = Task { try await app.runService() }

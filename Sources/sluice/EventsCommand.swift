@@ -69,9 +69,10 @@ struct EventsCommand: AsyncParsableCommand {
     }
 }
 
-func openStore(_ path: String?) throws -> SQLiteEventStore {
+/// Opens the database; only commands that configure a new installation may create it.
+func openStore(_ path: String?, create: Bool = false) throws -> SQLiteEventStore {
     let path = path ?? Paths.defaultDatabase
-    guard FileManager.default.fileExists(atPath: path) else {
+    guard create || FileManager.default.fileExists(atPath: path) else {
         throw CLIError("no database at \(path); start sluice serve first, or pass --db")
     }
     do {

@@ -61,7 +61,7 @@ struct SettingsCommand: AsyncParsableCommand {
             guard let definition = fields.first(where: { $0.key == field }) else {
                 throw CLIError(SettingsFile.unknownFieldMessage(field, in: id, known: fields.map(\.key)))
             }
-            let store = try openStore(db)
+            let store = try openStore(db, create: true)
             var file = try await loadSettingsFile(store)
             var object = file.settings(for: id)?.json(revealSecrets: true) ?? [:]
             object[field] = SettingText.parse(value, as: definition.kind)
@@ -90,7 +90,7 @@ struct SettingsCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError("\(file): \(error.description)")
             }
-            let store = try openStore(db)
+            let store = try openStore(db, create: true)
             let previous = try await loadSettingsFile(store)
             for id in DestinationID.allCases where settings.settings(for: id) != nil {
                 let old = previous.settings(for: id)?.json(revealSecrets: true) ?? [:]

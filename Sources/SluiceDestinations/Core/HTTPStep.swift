@@ -15,14 +15,26 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     }
 
     public subscript(name: String) -> String? {
-        get { entries.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame })?.value }
+        get { entries.first(where: { Self.sameName($0.name, name) })?.value }
         set {
-            entries.removeAll(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame })
+            entries.removeAll(where: { Self.sameName($0.name, name) })
             if let newValue { entries.append((name: name, value: newValue)) }
         }
     }
 
     public mutating func add(_ name: String, _ value: String) { entries.append((name: name, value: value)) }
+
+    /// Header names are ASCII; compare them without Foundation.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        let a = a.utf8, b = b.utf8
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            let lowerX = x >= 65 && x <= 90 ? x | 0x20 : x
+            let lowerY = y >= 65 && y <= 90 ? y | 0x20 : y
+            if lowerX != lowerY { return false }
+        }
+        return true
+    }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { entries.makeIterator() }
 
@@ -94,7 +106,7 @@ public struct HTTPRequest: Sendable, Hashable {
         var copy = self
         copy.url = Self.mask(url, secrets)
         copy.headers = HTTPHeaders(headers.map { entry in
-            if entry.name.caseInsensitiveCompare("Authorization") == .orderedSame {
+            if HTTPHeaders.sameName(entry.name, "Authorization") {
                 let scheme = entry.value.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
                 let token = entry.value.dropFirst(scheme.count + 1)
                 return (name: entry.name, value: scheme + " " + Secret(String(token)).masked)
