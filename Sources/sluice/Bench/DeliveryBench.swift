@@ -18,7 +18,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Track events in the throughput phase.") var events: Int = 50_000
     @Option(name: .long, help: "Users in the throughput phase.") var users: Int = 2_000
     @Option(name: .long, help: "Concurrent deliveries per destination.") var maxInFlight: Int = 64
-    @Option(name: .long, help: "Users in the coalescing phase (each identifies 5 times).") var coalescingUsers: Int = 300
+    @Option(name: .long, help: "Users in the coalescing phase (each identifies 5 times a minute).") var coalescingUsers: Int = 1_000
 
     mutating func run() async throws {
         print("sluice bench deliver: \(ProcessInfo.processInfo.activeProcessorCount) cores")
