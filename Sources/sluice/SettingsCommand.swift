@@ -84,14 +84,20 @@ struct SettingsCommand: AsyncParsableCommand {
 
         mutating func run() async throws {
             let text = try readText(file)
+            let store = try openStore(db, create: true)
+            let previous = try await loadSettingsFile(store)
+            let document: JSON
+            do {
+                document = try JSONParser.parse(text)
+            } catch {
+                throw CLIError("\(file): invalid JSON: \(error.description)")
+            }
             let settings: SettingsFile
             do {
-                settings = try SettingsFile(text: text)
+                settings = try SettingsFile(json: SettingsFile.restoringMaskedSecrets(in: document, from: previous))
             } catch {
                 throw CLIError("\(file): \(error.description)")
             }
-            let store = try openStore(db, create: true)
-            let previous = try await loadSettingsFile(store)
             for id in DestinationID.allCases where settings.settings(for: id) != nil {
                 let old = previous.settings(for: id)?.json(revealSecrets: true) ?? [:]
                 let new = settings.settings(for: id)!.json(revealSecrets: true)

@@ -25,7 +25,7 @@ extension SandboxAcceptance {
                                                                   "integrations": ["All": false, "Intercom": true]]))
         }
         try await ingest(rig.store, calls)
-        let engine = try await rig.engine(maxInFlight: 16) { $0.attemptRingSize = 50_000 }
+        let engine = try await rig.engine(maxInFlight: 64) { $0.attemptRingSize = 50_000 }
         let task = Task { try await engine.run() }
         defer { task.cancel() }
 

@@ -35,7 +35,7 @@ public enum SettingText {
     public static func format(_ value: JSON?, as kind: SettingField.Kind, reveal: Bool = false) -> String {
         guard let value, !value.isNull else { return "" }
         switch (kind, value) {
-        case (.secret, .string(let s)): return reveal ? s : Secret(s).masked
+        case (.secret, .string(let s)): return reveal || s.hasPrefix("••••") ? s : Secret(s).masked
         case (.list, .array(let items)): return items.compactMap(\.scalarText).joined(separator: ", ")
         case (.map, .object(let object)): return object.entries.map { "\($0.key)=\($0.value.scalarText ?? $0.value.description)" }.joined(separator: ", ")
         default: return value.scalarText ?? value.description
