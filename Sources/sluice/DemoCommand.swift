@@ -82,31 +82,18 @@ struct DemoCommand: AsyncParsableCommand {
 }
 
 enum DemoSettings {
-    /// A settings file that points every destination at the sandbox with its credentials.
+    /// The sandbox's settings for every destination, with Help Scout's and Intercom's limits
+    /// lowered to match a sandbox scaled below 1, and new Zendesk users created verified.
     static func file(for sandbox: Sandbox, limitScale: Double) -> JSONObject {
-        let credentials = sandbox.credentials
         func scaled(_ windows: [SluiceDestinations.RateLimitWindow]) -> JSON {
             guard limitScale < 1 else { return .object([:]) }
             return .object(JSONObject(windows.map { (key: $0.key, value: .int(Int64(max(1, Double($0.limit) * limitScale)))) }))
         }
-        return [
-            "helpscout": [
-                "enabled": true, "apiKey": .string(credentials.helpScoutAPIKey),
-                "baseURL": .string(sandbox.baseURL(for: .helpscout)), "rateLimits": scaled(HelpScout.documentedRateLimits),
-            ],
-            "zendesk": [
-                "enabled": true, "email": .string(credentials.zendeskEmail), "password": .string(credentials.zendeskPassword),
-                "subdomain": "sandbox", "verified": true, "baseURL": .string(sandbox.baseURL(for: .zendesk)),
-            ],
-            "clientsuccess": [
-                "enabled": true, "apiKey": .string(credentials.clientSuccessAPIKey), "projectId": .string(credentials.clientSuccessProjectId),
-                "baseURL": .string(sandbox.baseURL(for: .clientsuccess)),
-            ],
-            "intercom": [
-                "enabled": true, "apiKey": .string(credentials.intercomAccessToken), "appId": "sandbox1",
-                "baseURL": .string(sandbox.baseURL(for: .intercom)), "rateLimits": scaled(Intercom.documentedRateLimits),
-            ],
-        ]
+        var settings = sandbox.destinationSettings()
+        settings["helpscout"]?["rateLimits"] = scaled(HelpScout.documentedRateLimits)
+        settings["intercom"]?["rateLimits"] = scaled(Intercom.documentedRateLimits)
+        settings["zendesk"]?["verified"] = true
+        return JSONObject(settings.map { (key: $0.key, value: .object($0.value)) })
     }
 
     static func statsLine(_ totals: [String: StatsCollector.Totals], previous: [String: StatsCollector.Totals], sent: Int) -> String {

@@ -28,16 +28,9 @@ struct SandboxRig {
     }
 
     func settings() -> [DestinationID: JSONObject] {
-        let credentials = sandbox.credentials
-        return [
-            .helpscout: ["enabled": true, "apiKey": .string(credentials.helpScoutAPIKey), "baseURL": .string(sandbox.baseURL(for: .helpscout))],
-            .zendesk: ["enabled": true, "email": .string(credentials.zendeskEmail), "password": .string(credentials.zendeskPassword),
-                       "subdomain": "sandbox", "baseURL": .string(sandbox.baseURL(for: .zendesk))],
-            .clientsuccess: ["enabled": true, "apiKey": .string(credentials.clientSuccessAPIKey), "projectId": .string(credentials.clientSuccessProjectId),
-                             "baseURL": .string(sandbox.baseURL(for: .clientsuccess))],
-            .intercom: ["enabled": true, "apiKey": .string(credentials.intercomAccessToken), "appId": "sandbox1",
-                        "baseURL": .string(sandbox.baseURL(for: .intercom))],
-        ]
+        var settings: [DestinationID: JSONObject] = [:]
+        for (key, object) in sandbox.destinationSettings() { settings[DestinationID(rawValue: key)!] = object }
+        return settings
     }
 
     func engine(maxInFlight: Int = 16, configure: (inout EngineOptions) -> Void = { _ in }) async throws -> DeliveryEngine {

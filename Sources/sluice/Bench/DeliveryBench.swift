@@ -55,8 +55,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         let sandbox = try await Sandbox.start(configuration: sandboxConfiguration)
         sandbox.setRateLimitPolicy(RateLimitPolicy(windows: [], isEnabled: false), for: .intercom)
         let store = try SQLiteEventStore(path: directory + "/e2e.sqlite", options: SQLiteStoreOptions(durability: .normal))
-        let settings: JSONObject = ["enabled": true, "apiKey": .string(sandbox.credentials.intercomAccessToken), "appId": "bench123",
-                                    "baseURL": .string(sandbox.baseURL(for: .intercom))]
+        let settings = sandbox.destinationSettings()["intercom"]!
         try await store.saveSettings(destination: "intercom", json: JSONWriter.string(.object(settings)), changedFields: [], osUser: "bench", origin: "bench")
         let transport = AsyncHTTPTransport(maxConnectionsPerHost: maxInFlight)
         var options = EngineOptions()
@@ -137,8 +136,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         sandboxConfiguration.logger = quietLogger()
         let sandbox = try await Sandbox.start(configuration: sandboxConfiguration)
         let store = try SQLiteEventStore(path: directory + "/coalesce.sqlite", options: SQLiteStoreOptions(durability: .normal))
-        let settings: JSONObject = ["enabled": true, "apiKey": .string(sandbox.credentials.intercomAccessToken), "appId": "bench123",
-                                    "baseURL": .string(sandbox.baseURL(for: .intercom))]
+        let settings = sandbox.destinationSettings()["intercom"]!
         try await store.saveSettings(destination: "intercom", json: JSONWriter.string(.object(settings)), changedFields: [], osUser: "bench", origin: "bench")
         let transport = AsyncHTTPTransport()
         var options = EngineOptions()

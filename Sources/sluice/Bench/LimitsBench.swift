@@ -19,11 +19,7 @@ struct LimitsBenchCommand: AsyncParsableCommand {
         configuration.logger = logger
         let sandbox = try await Sandbox.start(configuration: configuration)
         let store = try SQLiteEventStore(path: directory + "/limits.sqlite", options: SQLiteStoreOptions(durability: .normal))
-        let credentials = sandbox.credentials
-        let settings: [String: JSONObject] = [
-            "helpscout": ["enabled": true, "apiKey": .string(credentials.helpScoutAPIKey), "baseURL": .string(sandbox.baseURL(for: .helpscout))],
-            "intercom": ["enabled": true, "apiKey": .string(credentials.intercomAccessToken), "appId": "bench123", "baseURL": .string(sandbox.baseURL(for: .intercom))],
-        ]
+        let settings = sandbox.destinationSettings().filter { ["helpscout", "intercom"].contains($0.key) }
         for (destination, object) in settings {
             try await store.saveSettings(destination: destination, json: JSONWriter.string(.object(object)), changedFields: [], osUser: "bench", origin: "bench")
         }
