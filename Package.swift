@@ -51,8 +51,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // ncurses, with a C shim for what Swift cannot import (macros, stdscr, wide input).
+        .systemLibrary(name: "CNCurses", pkgConfig: nil, providers: [.apt(["libncurses-dev"])]),
+        // The operator's terminal dashboard: widgets on an in-memory grid, screens, themes.
+        .target(name: "SluiceConsole", dependencies: ["SluiceSpec", "SluiceDestinations", "SluiceStore", "CNCurses"]),
         .executableTarget(name: "sluice", dependencies: [
-            "SluiceSpec", "SluiceStore", "SluiceServer", "SluiceDestinations", "SluiceDelivery", "SluiceSandbox",
+            "SluiceSpec", "SluiceStore", "SluiceServer", "SluiceDestinations", "SluiceDelivery", "SluiceSandbox", "SluiceConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
@@ -72,5 +76,6 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "SluiceDestinationsTests", dependencies: ["SluiceDestinations"]),
+        .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceStore", "SluiceDestinations"]),
     ]
 )

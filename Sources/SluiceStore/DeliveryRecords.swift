@@ -186,6 +186,14 @@ public struct SettingsAuditEntry: Sendable, Hashable {
     public var destination: String
     public var field: String
     public var origin: String
+
+    public init(at: Millis, osUser: String, destination: String, field: String, origin: String) {
+        self.at = at
+        self.osUser = osUser
+        self.destination = destination
+        self.field = field
+        self.origin = origin
+    }
 }
 
 /// Filters for dead letters, shared by the CLI and the console.

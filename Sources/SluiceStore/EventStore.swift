@@ -35,6 +35,11 @@ public struct StoredEvent: Sendable, Hashable {
     public var id: Int64
     public var record: EventRecord
 
+    public init(id: Int64, record: EventRecord) {
+        self.id = id
+        self.record = record
+    }
+
     public var payloadText: String { String(decoding: record.payload, as: UTF8.self) }
 
     public func event() throws -> Event {

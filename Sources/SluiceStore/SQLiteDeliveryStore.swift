@@ -23,6 +23,8 @@ public protocol DeliveryStore: Sendable {
     /// Moves matching dead letters back to the queue; returns them.
     func replayDeadLetters(_ filter: DeadLetterFilter, now: Millis) async throws -> [Job]
     func discardDeadLetters(_ filter: DeadLetterFilter) async throws -> Int
+    /// Dead letters per destination (an index-only count, cheap enough for every refresh).
+    func deadLetterCounts() async throws -> [String: Int]
     /// Bumped by every replay, so a running engine in another process picks replayed jobs up.
     func replayGeneration() async throws -> Int64
 
@@ -332,6 +334,16 @@ extension SQLiteEventStore: DeliveryStore {
             let (clause, arguments) = Self.deadLetterClause(filter)
             try db.execute(sql: "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE \(clause) LIMIT \(filter.limit))", arguments: arguments)
             return db.changesCount
+        }
+    }
+
+    public func deadLetterCounts() async throws -> [String: Int] {
+        try await pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT destination, COUNT(*) AS n FROM jobs WHERE state = 'dead' GROUP BY destination") {
+                counts[row["destination"]] = row["n"]
+            }
+            return counts
         }
     }
 

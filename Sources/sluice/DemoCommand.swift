@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SluiceConsole
 import SluiceDelivery
 import SluiceDestinations
 import SluiceSandbox
@@ -15,7 +16,9 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Everything in one process on a throwaway database: the sandbox APIs, ingest, delivery and SDK-like traffic.",
         discussion: """
             The four destinations are configured to the local sandbox, so events really arrive \
-            (in memory) with each API's rate limits. Ctrl-C stops it and deletes the database.
+            (in memory) with each API's rate limits. In a terminal it opens the dashboard (q quits); \
+            otherwise, or with --no-dash, it prints one stats line per second until Ctrl-C. The \
+            database is deleted at the end unless --db names one.
             """)
 
     @Option(name: .long, help: "Events per second of generated traffic.") var traffic: Double = 50
@@ -23,6 +26,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Sandbox port (0 picks a free one).") var sandboxPort: Int = 0
     @Option(name: .long, help: "Multiply the sandbox's rate limits (and the engine's) by this.") var limitScale: Double = 1
     @Option(name: .long, help: "Stop after this many seconds (default: run until Ctrl-C).") var seconds: Double?
+    @Flag(name: .long, help: "Print a stats line per second instead of opening the dashboard.") var noDash = false
+    @Option(name: .long, help: "Keep the demo's database at this path (e.g. to watch it with sluice dash from another terminal).") var db: String?
+    @OptionGroup var display: DashDisplayOptions
 
     mutating func run() async throws {
         guard traffic >= 0, limitScale > 0 else { throw CLIError("--traffic must be ≥ 0 and --limit-scale > 0") }
@@ -33,7 +39,12 @@ struct DemoCommand: AsyncParsableCommand {
         serverLogger.logLevel = .critical
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-demo-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteEventStore(path: directory + "/demo.sqlite", options: SQLiteStoreOptions(durability: .normal))
+        let databasePath = db ?? directory + "/demo.sqlite"
+        if db != nil, FileManager.default.fileExists(atPath: databasePath) {
+            throw CLIError("\(databasePath) already exists; the demo starts from an empty database, so pass a new path")
+        }
+        let store = try SQLiteEventStore(path: databasePath, options: SQLiteStoreOptions(durability: .normal))
+        let dashboard = !noDash && isatty(STDOUT_FILENO) == 1 && isatty(STDIN_FILENO) == 1
 
         var sandboxConfiguration = SandboxConfiguration(limitScale: limitScale)
         sandboxConfiguration.logger = serverLogger
@@ -58,11 +69,33 @@ struct DemoCommand: AsyncParsableCommand {
         var iterator = ports.makeAsyncIterator()
         guard let ingestPort = await iterator.next() else { throw CLIError("the ingest server did not start") }
         let ingestURL = "http://127.0.0.1:\(ingestPort)"
+        let generator = traffic > 0 ? TrafficGenerator(ingestURL: ingestURL, writeKey: writeKey, eventsPerSecond: traffic) : nil
+        generator?.start()
+        if dashboard {
+            // The engine's warnings would scribble over the screen; they go to a log file instead.
+            let logPath = directory + "/demo.log"
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let savedStderr = dup(STDERR_FILENO)
+            let logFile = open(logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            if logFile >= 0 { dup2(logFile, STDERR_FILENO) }
+            var consoleError: Error?
+            do {
+                try await ConsoleApp.run(display.options(store: store, label: "demo · ingest \(ingestURL) · key \(writeKey)"))
+            } catch {
+                consoleError = error
+            }
+            if logFile >= 0 { dup2(savedStderr, STDERR_FILENO); close(logFile) }
+            await generator?.stop()
+            server.cancel()
+            _ = try? await server.value
+            await transport.shutdown()
+            await sandbox.shutdown()
+            if let consoleError { throw consoleError }
+            return
+        }
         print("sluice demo: ingest \(ingestURL) (write key \(writeKey)), sandbox \(sandbox.rootURL), metrics \(ingestURL)/metrics")
         print("  try: curl -u \(writeKey): -H 'Content-Type: application/json' -d '{\"userId\":\"me\",\"traits\":{\"email\":\"me@example.com\",\"name\":\"Me\"}}' \(ingestURL)/v1/identify")
 
-        let generator = traffic > 0 ? TrafficGenerator(ingestURL: ingestURL, writeKey: writeKey, eventsPerSecond: traffic) : nil
-        generator?.start()
         let started = ContinuousClock.now
         var previous: [String: StatsCollector.Totals] = [:]
         while !server.isCancelled {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceConsole
 import Foundation
 import SluiceDestinations
 import SluiceSpec
@@ -129,22 +130,13 @@ func parseDestination(_ name: String) throws -> DestinationID {
 }
 
 func loadSettingsFile(_ store: SQLiteEventStore) async throws -> SettingsFile {
-    var root = JSONObject()
-    for record in try await store.settings() {
-        root[record.destination] = try JSONParser.parse(record.json)
-    }
-    do {
-        return try SettingsFile(json: .object(root))
-    } catch {
-        throw CLIError("the stored settings are invalid (\(error.description)); replace them with sluice settings import")
-    }
+    let (file, problem) = try await StoredSettings.load(store)
+    if let problem { throw CLIError(problem) }
+    return file
 }
 
 func saveSettings(_ file: SettingsFile, id: DestinationID, store: SQLiteEventStore, changed: [String], origin: String) async throws {
-    guard let settings = file.settings(for: id) else { return }
-    let osUser = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName
-    try await store.saveSettings(destination: id.rawValue, json: JSONWriter.string(.object(settings.json(revealSecrets: true))),
-                                 changedFields: changed, osUser: osUser, origin: origin)
+    try await StoredSettings.save(file, id: id, store: store, changed: changed, origin: origin)
 }
 
 func readText(_ path: String) throws -> String {
