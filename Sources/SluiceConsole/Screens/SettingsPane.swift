@@ -16,7 +16,7 @@ enum SettingsPane {
             surface.clipped("Saved elsewhere meanwhile (version \(conflict)); d discards yours and loads it.", row: 0, col: 1, width: surface.width - 2, role: .warn)
         }
 
-        let labelWidth = min(44, max(18, surface.width * 2 / 5))
+        let labelWidth = min(44, max(18, surface.width / 2 - 4))
         let valueCol = labelWidth + 3
         let valueWidth = max(8, surface.width - valueCol - 2)
         // Field rows, each followed by its inline issues.
