@@ -146,3 +146,29 @@ def test_dash_without_a_terminal_says_so(settings_db):
                             capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert "needs a terminal" in result.stderr
+
+
+def test_a_crash_inside_a_screen_still_restores_the_terminal(settings_db, workdir):
+    terminal = Terminal([sluice_binary(), "dash", "--db", str(settings_db)], cols=100, rows=30,
+                        env={"XDG_CONFIG_HOME": str(workdir / "config"), "SLUICE_DASH_TEST_CRASH": "1"})
+    try:
+        terminal.wait_for("Destinations")
+        terminal.keys(":crash" + ENTER)
+        status = terminal.wait_exit(30)
+        assert status != 0
+        assert terminal.modes_restored()
+        assert terminal.raw.rfind(b"\x1b[?1049l") > terminal.raw.rfind(b"\x1b[?1049h")
+    finally:
+        terminal.close()
+
+
+def test_line_drawing_falls_back_to_ascii_without_a_utf8_locale(settings_db, workdir):
+    terminal = Terminal([sluice_binary(), "dash", "--db", str(settings_db)], cols=100, rows=30,
+                        env={"XDG_CONFIG_HOME": str(workdir / "config"), "LANG": "C", "LC_ALL": "C"})
+    try:
+        terminal.wait_for("+- Destinations -")
+        assert "─" not in terminal.text()
+        terminal.keys("q")
+        assert terminal.wait_exit(10) == 0
+    finally:
+        terminal.close()

@@ -301,6 +301,9 @@ public struct Dashboard: Sendable {
             }
             refreshSeconds = seconds
             return [.setRefresh(seconds)]
+        case "crash" where ProcessInfo.processInfo.environment["SLUICE_DASH_TEST_CRASH"] == "1":
+            // Lets the end-to-end tests prove the terminal is restored when a screen traps.
+            fatalError("crash requested with :crash (SLUICE_DASH_TEST_CRASH=1)")
         case "help", "h":
             overlay = .help(scroll: 0)
             return []

@@ -14,6 +14,8 @@ final class CursesTerminal {
     private var rowBuffer: [wchar_t] = []
     /// Bytes are counted by the benchmark on the pty; this counts frames actually written.
     private(set) var framesWritten = 0
+    /// The benchmark's baseline: repaint every cell of every frame, as a naive console would.
+    private let fullRepaint = ProcessInfo.processInfo.environment["SLUICE_DASH_FULL_REPAINT"] == "1"
 
     struct StartError: Error, CustomStringConvertible {
         let description: String
@@ -86,7 +88,7 @@ final class CursesTerminal {
     @discardableResult
     func present(_ grid: Grid) -> Bool {
         let screen = sluice_stdscr()
-        let full = previous == nil || previous?.size != grid.size
+        let full = fullRepaint || previous == nil || previous?.size != grid.size
         if full { clearok(screen, true) }
         var changed = full
         for row in 0..<grid.size.rows {
