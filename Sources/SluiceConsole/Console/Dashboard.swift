@@ -151,8 +151,8 @@ public struct Dashboard: Sendable {
     private var paneIsCapturingText: Bool {
         switch pane {
         case .settings: return forms[selected]?.isEditing ?? false
-        case .inspector: return inspector.filterEditor != nil
-        case .deadLetters: return deadLetters.filterEditor != nil
+        case .inspector: return inspector.filter.isEditing
+        case .deadLetters: return deadLetters.filter.isEditing
         case .preview: return preview.editing
         default: return false
         }

@@ -91,13 +91,46 @@ public struct RecordFilter: Sendable, Hashable {
     }
 }
 
+/// The `/` filter of a list: the text, its parsed form, and the editor while it is typed.
+public struct FilterField: Sendable {
+    public private(set) var text = ""
+    public private(set) var filter = RecordFilter("")
+    public private(set) var editor: LineEditor?
+
+    public init() {}
+
+    public var isEditing: Bool { editor != nil }
+    public var isEmpty: Bool { filter.isEmpty }
+
+    public mutating func begin() { editor = LineEditor(text) }
+
+    /// Takes a key while the editor is open: the list filters as the text is typed, Enter
+    /// keeps the filter, Esc clears it.
+    public mutating func edit(_ key: Key) {
+        guard var editor else { return }
+        switch editor.handle(key) {
+        case .accepted: self.editor = nil
+        case .cancelled:
+            self.editor = nil
+            text = ""
+        case .editing, .ignored:
+            self.editor = editor
+            text = editor.text
+        }
+        filter = RecordFilter(text)
+    }
+
+    public mutating func clear() {
+        text = ""
+        filter = RecordFilter("")
+    }
+}
+
 // MARK: - Inspector
 
 public struct InspectorState: Sendable {
     public var selection = ListSelection()
-    public var filter = RecordFilter("")
-    public var filterText = ""
-    public var filterEditor: LineEditor?
+    public var filter = FilterField()
     public var detail: DetailView?
     /// The record the detail shows, kept while refreshes replace the list.
     public var detailRecordId: Int64?
@@ -105,23 +138,12 @@ public struct InspectorState: Sendable {
     public init() {}
 
     public func visible(_ records: [AttemptRecord]) -> [AttemptRecord] {
-        filter.isEmpty ? records : records.filter(filter.matches)
+        filter.isEmpty ? records : records.filter(filter.filter.matches)
     }
 
     mutating func handle(_ key: Key, records: [AttemptRecord], deadLetters: [Job], destination: DestinationID, page: Int) -> PaneOutcome {
-        if var editor = filterEditor {
-            let result = editor.handle(key)
-            filterEditor = editor
-            switch result {
-            case .accepted:
-                filterEditor = nil
-            case .cancelled:
-                filterEditor = nil
-                filterText = ""
-            case .editing, .ignored:
-                filterText = editor.text
-            }
-            filter = RecordFilter(filterText)
+        if filter.isEditing {
+            filter.edit(key)
             selection = ListSelection()
             return .handled
         }
@@ -145,7 +167,7 @@ public struct InspectorState: Sendable {
         if selection.handle(key, count: shown.count, page: page) { return .handled }
         switch key {
         case .character("/"):
-            filterEditor = LineEditor(filterText)
+            filter.begin()
             return .handled
         case .enter:
             guard shown.indices.contains(selection.index) else { return .handled }
@@ -156,9 +178,8 @@ public struct InspectorState: Sendable {
         case .character("r"):
             guard shown.indices.contains(selection.index) else { return .handled }
             return replay(shown[selection.index], deadLetters: deadLetters, destination: destination)
-        case .escape where !filterText.isEmpty:
-            filterText = ""
-            filter = RecordFilter("")
+        case .escape where !filter.text.isEmpty:
+            filter.clear()
             return .handled
         default:
             return .ignored
@@ -227,29 +248,18 @@ enum StatusRole {
 public struct DeadLetterState: Sendable {
     public var selection = ListSelection()
     public var marked: Set<Int64> = []
-    public var filter = RecordFilter("")
-    public var filterText = ""
-    public var filterEditor: LineEditor?
+    public var filter = FilterField()
     public var detail: DetailView?
 
     public init() {}
 
     public func visible(_ jobs: [Job]) -> [Job] {
-        filter.isEmpty ? jobs : jobs.filter(filter.matches)
+        filter.isEmpty ? jobs : jobs.filter(filter.filter.matches)
     }
 
     mutating func handle(_ key: Key, jobs: [Job], destination: DestinationID, page: Int) -> PaneOutcome {
-        if var editor = filterEditor {
-            let result = editor.handle(key)
-            filterEditor = editor
-            switch result {
-            case .accepted: filterEditor = nil
-            case .cancelled:
-                filterEditor = nil
-                filterText = ""
-            case .editing, .ignored: filterText = editor.text
-            }
-            filter = RecordFilter(filterText)
+        if filter.isEditing {
+            filter.edit(key)
             selection = ListSelection()
             return .handled
         }
@@ -263,7 +273,7 @@ public struct DeadLetterState: Sendable {
         let name = destination.displayName
         switch key {
         case .character("/"):
-            filterEditor = LineEditor(filterText)
+            filter.begin()
             return .handled
         case .character(" "):
             guard shown.indices.contains(selection.index) else { return .handled }
@@ -285,18 +295,17 @@ public struct DeadLetterState: Sendable {
             return .confirm("Discard \(what) of \(name)? They cannot be recovered. y/n", .discard(filter))
         case .character("R"), .character("X"):
             guard !shown.isEmpty else { return .say("No dead letters to act on.", .dim) }
-            let filter = self.filter.isEmpty
+            let matching = filter.isEmpty
                 ? DeadLetterFilter(destination: destination.rawValue, limit: 1_000_000)
                 : DeadLetterFilter(destination: destination.rawValue, ids: shown.map(\.id))
-            let what = self.filter.isEmpty ? "ALL dead letters" : "all \(shown.count) dead letters matching \"\(filterText)\""
-            if key == .character("R") { return .confirm("Replay \(what) of \(name)? y/n", .replay(filter)) }
-            return .confirm("Discard \(what) of \(name)? They cannot be recovered. y/n", .discard(filter))
+            let what = filter.isEmpty ? "ALL dead letters" : "all \(shown.count) dead letters matching \"\(filter.text)\""
+            if key == .character("R") { return .confirm("Replay \(what) of \(name)? y/n", .replay(matching)) }
+            return .confirm("Discard \(what) of \(name)? They cannot be recovered. y/n", .discard(matching))
         case .escape where !marked.isEmpty:
             marked = []
             return .handled
-        case .escape where !filterText.isEmpty:
-            filterText = ""
-            filter = RecordFilter("")
+        case .escape where !filter.text.isEmpty:
+            filter.clear()
             return .handled
         default:
             return .ignored

@@ -168,10 +168,10 @@ public enum DashboardView {
             }
             return [("Enter", "edit"), ("Space", "toggle"), ("Del", "clear"), ("r", "reveal"), ("s", "save"), ("d", "discard"), ("?", "help")]
         case .inspector:
-            if dashboard.inspector.filterEditor != nil { return [("Enter", "apply"), ("Esc", "clear filter")] }
+            if dashboard.inspector.filter.isEditing { return [("Enter", "apply"), ("Esc", "clear filter")] }
             return [("j/k", "move"), ("Enter", "details"), ("/", "filter"), ("r", "replay"), ("Esc", "back"), ("?", "help")]
         case .deadLetters:
-            if dashboard.deadLetters.filterEditor != nil { return [("Enter", "apply"), ("Esc", "clear filter")] }
+            if dashboard.deadLetters.filter.isEditing { return [("Enter", "apply"), ("Esc", "clear filter")] }
             return [("Space", "mark"), ("r", "replay"), ("x", "discard"), ("R/X", "all"), ("/", "filter"), ("Enter", "details")]
         case .preview:
             if dashboard.preview.editing { return [("Esc", "run preview"), ("Ctrl-U", "clear"), ("", "type or paste JSON")] }

@@ -42,12 +42,12 @@ enum InspectorPane {
         let state = dashboard.inspector
         let records = state.visible(dashboard.data.attempts)
         var row = 0
-        if let editor = state.filterEditor {
+        if let editor = state.filter.editor {
             surface.text("/", row: 0, col: 1, role: .key)
             editor.draw(on: surface, row: 0, col: 3, width: surface.width - 4, focused: true)
             row = 1
-        } else if !state.filterText.isEmpty {
-            surface.clipped("filter \"\(state.filterText)\": \(records.count) of \(dashboard.data.attempts.count) attempts (Esc clears)",
+        } else if !state.filter.text.isEmpty {
+            surface.clipped("filter \"\(state.filter.text)\": \(records.count) of \(dashboard.data.attempts.count) attempts (Esc clears)",
                             row: 0, col: 1, width: surface.width - 2, role: .accent)
             row = 1
         }
@@ -87,12 +87,12 @@ enum DeadLettersPane {
         let jobs = state.visible(dashboard.data.deadLetters)
         let total = dashboard.data.deadLetterCounts[dashboard.selected] ?? dashboard.data.deadLetters.count
         var row = 0
-        if let editor = state.filterEditor {
+        if let editor = state.filter.editor {
             surface.text("/", row: 0, col: 1, role: .key)
             editor.draw(on: surface, row: 0, col: 3, width: surface.width - 4, focused: true)
         } else {
             var summary = "\(Format.count(total)) dead letter\(total == 1 ? "" : "s")"
-            if !state.filterText.isEmpty { summary += ", \(jobs.count) match \"\(state.filterText)\"" }
+            if !state.filter.text.isEmpty { summary += ", \(jobs.count) match \"\(state.filter.text)\"" }
             if !state.marked.isEmpty { summary += ", \(state.marked.count) marked" }
             surface.clipped(summary, row: 0, col: 1, width: surface.width - 2, role: total > 0 ? .warn : .dim)
         }
