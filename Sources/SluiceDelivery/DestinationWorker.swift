@@ -67,19 +67,23 @@ final class DestinationWorker: Sendable {
                 state.known.insert(job.id)
                 // Keep parsed events for a bounded backlog; beyond it, delivery reads them back.
                 if state.events.count < Self.maxCachedEvents, let event = events[job.eventId] { state.events[job.eventId] = event }
-                var lane = state.jobs[job.lane] ?? []
-                if let last = lane.last, last.id > job.id {
-                    lane.insert(job, at: lane.firstIndex { $0.id > job.id } ?? lane.count)
-                } else {
-                    lane.append(job)
-                }
-                state.jobs[job.lane] = lane
-                if lane.count == 1 || lane.first?.id == job.id {
+                // Mutated in place: a copy taken out of the dictionary would copy the whole lane.
+                if Self.insert(job, into: &state.jobs[job.lane, default: []]) {
                     if job.nextAttemptAt > Date().millis { state.delayed[job.lane] = job.nextAttemptAt } else { state.markReady(job.lane) }
                 }
             }
         }
         wake()
+    }
+
+    /// Inserts `job` in id order; returns whether it became the lane's head.
+    private static func insert(_ job: Job, into lane: inout [Job]) -> Bool {
+        if let last = lane.last, last.id > job.id {
+            lane.insert(job, at: lane.firstIndex { $0.id > job.id } ?? lane.count)
+        } else {
+            lane.append(job)
+        }
+        return lane.first?.id == job.id
     }
 
     /// A unit of work: a lane's head, or its run of queued identifies to coalesce.
@@ -132,11 +136,16 @@ final class DestinationWorker: Sendable {
         lanes.withLock { state in
             state.busy.remove(batch.lane)
             state.inFlight -= 1
-            var queued = state.jobs[batch.lane] ?? []
+            // Taken out of the dictionary (not copied) so it is changed in place, then put back.
+            var queued = state.jobs.removeValue(forKey: batch.lane) ?? []
             switch completion {
             case .removed:
-                let ids = Set(batch.jobs.map(\.id))
-                queued.removeAll { ids.contains($0.id) }
+                if batch.jobs.count == 1, queued.first?.id == batch.jobs[0].id {
+                    queued.removeFirst()
+                } else {
+                    let ids = Set(batch.jobs.map(\.id))
+                    queued.removeAll { ids.contains($0.id) }
+                }
                 for job in batch.jobs {
                     state.known.remove(job.id)
                     state.events[job.eventId] = nil
@@ -147,11 +156,10 @@ final class DestinationWorker: Sendable {
                     queued[0].attempts = attempts
                 }
             }
-            if queued.isEmpty {
-                state.jobs[batch.lane] = nil
-            } else {
+            if !queued.isEmpty {
+                let head = queued[0].nextAttemptAt
                 state.jobs[batch.lane] = queued
-                if queued[0].nextAttemptAt > Date().millis { state.delayed[batch.lane] = queued[0].nextAttemptAt } else { state.markReady(batch.lane) }
+                if head > Date().millis { state.delayed[batch.lane] = head } else { state.markReady(batch.lane) }
             }
         }
         wake()

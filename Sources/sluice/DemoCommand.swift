@@ -9,6 +9,7 @@ import SluiceSandbox
 import SluiceServer
 import SluiceSpec
 import SluiceStore
+import Synchronization
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,7 +66,12 @@ struct DemoCommand: AsyncParsableCommand {
             handler: handler, store: store, host: "127.0.0.1", port: port, logger: serverLogger,
             metrics: { engine.stats.prometheus() }, services: [EngineService(engine: engine)],
             onServerRunning: { _ = portContinuation.yield($0) })
-        let server = Task { try await app.runService() }
+        // SIGTERM or SIGINT ends runService gracefully; the stats loop below stops with it.
+        let serverStopped = StopFlag()
+        let server = Task {
+            defer { serverStopped.set() }
+            try await app.runService()
+        }
         var iterator = ports.makeAsyncIterator()
         guard let ingestPort = await iterator.next() else { throw CLIError("the ingest server did not start") }
         let ingestURL = "http://127.0.0.1:\(ingestPort)"
@@ -98,7 +104,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         let started = ContinuousClock.now
         var previous: [String: StatsCollector.Totals] = [:]
-        while !server.isCancelled {
+        while !serverStopped.isSet {
             try? await Task.sleep(for: .seconds(1))
             if let seconds, ContinuousClock.now - started >= .seconds(seconds) { break }
             if Task.isCancelled { break }
@@ -112,6 +118,12 @@ struct DemoCommand: AsyncParsableCommand {
         await transport.shutdown()
         await sandbox.shutdown()
     }
+}
+
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
 }
 
 enum DemoSettings {

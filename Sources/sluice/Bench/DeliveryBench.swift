@@ -23,9 +23,12 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         print("sluice bench deliver: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        let rawHTTP = try await Self.rawHTTP(requests: 20_000, concurrency: maxInFlight)
+        print(String(format: "  baseline: bare HTTP exchanges with the sandbox (same client, no ingest, store or engine)  %8.0f requests/s", rawHTTP))
         let throughput = try await Self.throughput(events: events, users: users, maxInFlight: maxInFlight, inMemory: inMemoryAPI)
         print(String(format: "  ingest only (same batches, same process)  %8.0f events/s", throughput.ingestOnlyRate))
-        print(String(format: "  end to end, ingest → sandbox ack          %8.0f events/s  (%.2f of ingest only)", throughput.endToEndRate, throughput.endToEndRate / throughput.ingestOnlyRate))
+        print(String(format: "  end to end, ingest → sandbox ack          %8.0f events/s  (%.2f of ingest only, %.2f of bare HTTP)",
+                     throughput.endToEndRate, throughput.endToEndRate / throughput.ingestOnlyRate, throughput.endToEndRate / rawHTTP))
         let without = try await Self.coalescing(users: coalescingUsers, coalesce: false)
         let with = try await Self.coalescing(users: coalescingUsers, coalesce: true)
         print(String(format: "  identify-heavy, Intercom at its limit:  %.2f API calls/event without coalescing, %.2f with (%.1f× fewer)",
@@ -43,6 +46,45 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         return logger
+    }
+
+    /// The ceiling for one HTTP exchange per event: the engine's own transport posting the
+    /// request an Intercom track maps to, straight at the sandbox, `concurrency` at a time.
+    static func rawHTTP(requests: Int, concurrency: Int) async throws -> Double {
+        var sandboxConfiguration = SandboxConfiguration(limitScale: 1)
+        sandboxConfiguration.logger = quietLogger()
+        let sandbox = try await Sandbox.start(configuration: sandboxConfiguration)
+        sandbox.setRateLimitPolicy(RateLimitPolicy(windows: [], isEnabled: false), for: .intercom)
+        let settings = sandbox.destinationSettings()["intercom"]!
+        let base = settings["baseURL"]!.stringValue!
+        let headers: SluiceDestinations.HTTPHeaders = [
+            "Authorization": "Bearer " + settings["apiKey"]!.stringValue!, "Accept": "application/json",
+            "Content-Type": "application/json", "Intercom-Version": "2.11",
+        ]
+        let transport = AsyncHTTPTransport(maxConnectionsPerHost: concurrency)
+        _ = try await transport.send(HTTPRequest(.POST, base + "/contacts", headers: headers,
+                                                 body: .json(["role": "user", "external_id": "user-0", "email": "user-0@example.com"])), timeout: .seconds(10))
+        let event = HTTPRequest(.POST, base + "/events", headers: headers, body: .json([
+            "event_name": "Order Completed", "created_at": .int(Int64(Date().timeIntervalSince1970)), "user_id": "user-0",
+            "metadata": ["revenue": 12.5, "currency": "usd", "sku": "sku-1"],
+        ]))
+        let next = TicketCounter()
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while next.take() < requests {
+                        let response = try await transport.send(event, timeout: .seconds(10))
+                        guard response.status == 202 else { throw CLIError("the sandbox answered \(response.status) to the baseline's event") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = ContinuousClock.now - started
+        await transport.shutdown()
+        await sandbox.shutdown()
+        return Double(requests) / elapsed.seconds
     }
 
     /// Users are identified first (not timed); then track batches are posted to ingest and the
