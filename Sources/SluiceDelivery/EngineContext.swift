@@ -99,8 +99,8 @@ final class EngineContext: MappingContext {
             requestHeaders: redacted.headers.map { ($0.name, $0.value) },
             requestBody: Self.truncated(redacted.body.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""),
             status: response?.status,
-            responseHeaders: response?.headers.map { ($0.name, $0.value) } ?? [],
-            responseBody: Self.truncated(response.map { HTTPRequest.mask($0.text, request.secrets) } ?? ""),
+            responseHeaders: CredentialMasking.maskHeaders(response?.headers.map { ($0.name, $0.value) } ?? []),
+            responseBody: Self.truncated(response.map { CredentialMasking.maskBody(HTTPRequest.mask($0.text, request.secrets)) } ?? ""),
             latencyMs: latency, attempt: attempt, outcome: outcome))
     }
 

@@ -20,7 +20,9 @@ struct DashCommand: AsyncParsableCommand {
     mutating func run() async throws {
         let path = db ?? Paths.defaultDatabase
         let store = try openStore(path)
-        try await ConsoleApp.run(display.options(store: store, label: path))
+        if let signo = try await ConsoleApp.run(display.options(store: store, label: path)) {
+            throw ExitCode(128 + signo)
+        }
     }
 }
 

@@ -272,3 +272,99 @@ import Testing
         #expect(Health.assess(.helpscout, in: unconfigured) == .unconfigured)
     }
 }
+
+@Suite struct ReviewRegressionTests {
+    @Test func combiningMarksAndFlagsTypedKeyByKeyNeverMoveTheCursorPastTheText() {
+        var editor = LineEditor()
+        for scalar in "e\u{301}🇩🇪x".unicodeScalars { _ = editor.handle(.character(Character(scalar))) }
+        #expect(editor.text == "e\u{301}🇩🇪x")
+        #expect(editor.cursor == editor.text.count)
+        _ = editor.handle(.backspace)
+        _ = editor.handle(.backspace)
+        #expect(editor.text == "e\u{301}")
+    }
+
+    @Test mutating func aDraftIsNotSavedOverSettingsChangedElsewhere() {
+        var form = SettingsForm(destination: .intercom, file: Fixtures.settings, version: 7)
+        form.selection.index = SettingsFile.fields(for: .intercom).firstIndex { $0.key == "collectContext" }!
+        _ = form.handle(.character(" "), page: 10)
+        form.storeChanged(Fixtures.settings, version: 8)
+        guard case .invalid(let message) = form.save() else { Issue.record("saved over a newer version"); return }
+        #expect(message.contains("saved elsewhere"))
+    }
+
+    @Test func savingMergesOnlyTheChangedFieldsAndKeepsLaterEdits() {
+        var form = SettingsForm(destination: .intercom, file: Fixtures.settings, version: 7)
+        let submitted = form.draft
+        var stored = submitted
+        stored["appId"] = "other123"  // changed by someone else meanwhile
+        form.saved(version: 8, submitted: submitted, stored: stored)
+        #expect(form.draft["appId"] == .string("other123"))
+        #expect(!form.hasChanges)
+    }
+
+    @Test func qClosesADetailInsteadOfQuitting() {
+        var dashboard = Fixtures.dashboard(pane: .inspector)
+        _ = dashboard.handle(.enter)
+        #expect(dashboard.handle(.character("q")) == [])
+        #expect(dashboard.inspector.detail == nil)
+        #expect(dashboard.handle(.character("q")) == [.quit])
+    }
+
+    @Test func qQuitsAtOnceOnATooSmallTerminalEvenWithAPrompt() {
+        var dashboard = Fixtures.dashboard(pane: .settings)
+        _ = dashboard.handle(.enter)  // an editor is open
+        _ = Snapshot.render(&dashboard, cols: 60, rows: 20)
+        #expect(dashboard.handle(.character("q")) == [.quit])
+    }
+
+    @Test func aFailedReadKeepsWhatWasShown() {
+        var dashboard = Fixtures.dashboard(pane: .live)
+        var failed = ConsoleData()
+        failed.loadError = "reading the store failed: disk I/O error"
+        dashboard.apply(.data(failed))
+        #expect(dashboard.data.settings.intercom != nil)
+        #expect(dashboard.status?.text.contains("disk I/O error") == true)
+    }
+
+    @Test func formsWaitForTheFirstRead() {
+        var dashboard = Dashboard()
+        _ = dashboard.show(pane: .settings)
+        #expect(dashboard.forms.isEmpty)
+        _ = dashboard.handle(.enter)
+        #expect(dashboard.forms.isEmpty, "no form is built from empty settings")
+        let grid = Snapshot.render(&dashboard, cols: 100, rows: 30)
+        #expect(grid.text.contains("Reading the settings from the store"))
+    }
+
+    @Test func anotherDestinationsListIsNeverShownUnderThisOne() {
+        var dashboard = Fixtures.dashboard(pane: .deadLetters, selected: .intercom)
+        _ = dashboard.select(.zendesk)
+        #expect(dashboard.data.deadLetters.isEmpty)
+        var late = Fixtures.data
+        late.destination = .intercom  // a read for the previous selection, arriving late
+        dashboard.apply(.data(late))
+        #expect(dashboard.data.deadLetters.isEmpty)
+        #expect(dashboard.data.attempts.isEmpty)
+    }
+
+    @Test func marksAreClearedOnceActedOn() {
+        var dashboard = Fixtures.dashboard(pane: .deadLetters)
+        _ = dashboard.handle(.character(" "))
+        _ = dashboard.handle(.character("r"))
+        _ = dashboard.handle(.character("y"))
+        #expect(dashboard.deadLetters.marked.isEmpty)
+    }
+
+    @Test func credentialsAnAPIReturnsAreMaskedWhereverTheyAreShown() {
+        let body = #"{"token_type":"bearer","access_token":"live-token-1234567890abcd","expires_in":7200}"#
+        let masked = CredentialMasking.maskBody(body)
+        #expect(!masked.contains("live-token"))
+        #expect(masked.contains("••••abcd"))
+        #expect(CredentialMasking.maskBody(#"{"id":1}"#) == #"{"id":1}"#)
+        let lines = JSONLines.render(body)
+        #expect(!lines.map(\.plain).joined().contains("live-token"))
+        #expect(lines.contains { $0.spans.contains { $0.role == .secret } })
+        #expect(CredentialMasking.maskHeaders([("Set-Cookie", "session=abcdefghijklmnop")]).first?.1 == "••••mnop")
+    }
+}

@@ -68,7 +68,7 @@ import Testing
         var draft = Fixtures.settings.intercom!.json(revealSecrets: true)
         draft["appId"] = "newapp12"
         await ConsoleApp.perform(.saveSettings(.intercom, draft: draft, changed: ["appId"]), options: options, mailbox: mailbox)
-        guard case .saved(.intercom, _) = mailbox.takeMessages().first else { Issue.record("not saved"); return }
+        guard case .saved(.intercom, _, _, let stored) = mailbox.takeMessages().first, stored["appId"] == .string("newapp12") else { Issue.record("not saved"); return }
         #expect(try await StoredSettings.load(store).0.intercom?.appId == "newapp12")
 
         var invalid = draft

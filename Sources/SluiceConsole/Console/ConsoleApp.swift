@@ -37,8 +37,9 @@ public enum ConsoleApp {
     }
 
     /// Runs the dashboard until the operator quits or a signal ends it; the terminal is
-    /// restored before this returns or throws.
-    public static func run(_ options: ConsoleOptions) async throws {
+    /// restored before this returns or throws. Returns the signal that ended it, if one did.
+    @discardableResult
+    public static func run(_ options: ConsoleOptions) async throws -> Int32? {
         let mailbox = Mailbox()
         let saved = options.preferences.load()
         let refresh = options.refreshSeconds ?? saved.refreshSeconds ?? 1
@@ -62,8 +63,6 @@ public enum ConsoleApp {
                 try? await Task.sleep(for: .milliseconds(40))
             }
         }
-        defer { worker.cancel() }
-
         let result: Result<Void, Error> = await withCheckedContinuation { continuation in
             let thread = Thread {
                 continuation.resume(returning: Result {
@@ -74,14 +73,23 @@ public enum ConsoleApp {
             thread.stackSize = 8 << 20
             thread.start()
         }
+        // Let a command confirmed just before quitting (a save, a replay) finish.
+        worker.cancel()
+        await worker.value
+        for command in mailbox.takeCommands() { await perform(command, options: options, mailbox: mailbox) }
         try result.get()
+        let signo = ConsoleSignals.received.load(ordering: .relaxed)
+        return signo == 0 ? nil : signo
     }
 
     private static func uiLoop(options: ConsoleOptions, theme: Theme, themeName: String, refresh: Double, mailbox: Mailbox) throws {
         ConsoleSignals.unblockResizeSignal()
         ConsoleSignals.installExitHandlers()
         ConsoleSignals.installCrashRestore()
-        defer { ConsoleSignals.disarmCrashRestore() }
+        defer {
+            ConsoleSignals.disarmCrashRestore()
+            ConsoleSignals.removeExitHandlers()
+        }
         let terminal = try CursesTerminal(theme: theme, colour: options.colour && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
         defer { terminal.close() }
 
@@ -149,10 +157,15 @@ public enum ConsoleApp {
             mailbox.requestReload()
         case .saveSettings(let id, let draft, let changed):
             do {
+                // Only the fields the operator changed go over what is stored now, so a change
+                // saved elsewhere meanwhile to another field is kept, not reverted.
                 var (file, _) = try await StoredSettings.load(store)
-                try file.update(id, json: draft)
+                var object = file.settingsOrDefaults(for: id)?.json(revealSecrets: true) ?? [:]
+                for path in changed { SettingsForm.setValue(SettingsForm.value(at: path, in: draft), at: path, in: &object) }
+                try file.update(id, json: object)
                 try await StoredSettings.save(file, id: id, store: store, changed: changed, origin: "console")
-                mailbox.post(.saved(id, version: try await store.settingsVersion()))
+                let stored = file.settings(for: id)?.json(revealSecrets: true) ?? object
+                mailbox.post(.saved(id, version: try await store.settingsVersion(), submitted: draft, stored: stored))
             } catch let error as SettingsError {
                 mailbox.post(.saveFailed(id, error.description))
             } catch {

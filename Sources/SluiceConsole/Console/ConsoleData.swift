@@ -7,6 +7,8 @@ import SluiceStore
 /// and from their own state only, which is what makes them testable without a database.
 public struct ConsoleData: Sendable {
     public var now: Millis = 0
+    /// The destination the per-destination parts (attempts, dead letters, skip reasons) are for.
+    public var destination: DestinationID?
     public var settings = SettingsFile()
     public var settingsVersion: Int64 = 0
     /// A settings row the core would not load, with the reason (shown, never fatal).
@@ -74,6 +76,7 @@ public final class ConsoleLoader: @unchecked Sendable {
     public func load(selected: DestinationID, now: Date = Date()) async -> ConsoleData {
         var data = ConsoleData()
         data.now = now.millis
+        data.destination = selected
         do {
             let (file, problem) = try await StoredSettings.load(store)
             data.settings = file
@@ -114,9 +117,22 @@ public enum StoredSettings {
     /// out rather than hiding every other destination).
     public static func load(_ store: any DeliveryStore) async throws -> (SettingsFile, String?) {
         var root = JSONObject()
+        var unreadable: [String] = []
         for record in try await store.settings() {
-            root[record.destination] = try JSONParser.parse(record.json)
+            do {
+                root[record.destination] = try JSONParser.parse(record.json)
+            } catch {
+                unreadable.append("\(record.destination) (\(error))")
+            }
         }
+        if !unreadable.isEmpty {
+            let (file, _) = try await load(parsed: root)
+            return (file, "stored settings that are not JSON were left out: \(unreadable.joined(separator: "; ")); replace them with sluice settings import")
+        }
+        return try await load(parsed: root)
+    }
+
+    private static func load(parsed root: JSONObject) async throws -> (SettingsFile, String?) {
         do {
             return (try SettingsFile(json: .object(root)), nil)
         } catch {

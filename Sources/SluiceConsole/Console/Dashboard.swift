@@ -45,6 +45,10 @@ public struct Dashboard: Sendable {
     public var pageRows = 10
     /// The terminal's height at the last render.
     public var screenRows = 24
+    /// Whether the terminal was below the minimum size at the last render (q then quits at once).
+    public var tooSmall = false
+    /// Set by the first successful read of the store; forms are built only from real settings.
+    public private(set) var hasLoaded = false
 
     public init(themeName: String = "default", refreshSeconds: Double = 1, databaseLabel: String = "") {
         self.themeName = themeName
@@ -58,22 +62,36 @@ public struct Dashboard: Sendable {
 
     public mutating func apply(_ message: DashboardMessage) {
         switch message {
-        case .data(let data):
+        case .data(var data):
+            if let error = data.loadError {
+                // Keep showing what was last read; a blank screen would invite a wrong save.
+                say(error, .error, seconds: 10)
+                return
+            }
+            if data.destination != selected {
+                // Read for the destination selected before; its per-destination parts do not belong here.
+                data.attempts = []
+                data.deadLetters = []
+                data.skipReasons = [:]
+                data.destination = selected
+            }
             self.data = data
+            hasLoaded = true
             for id in DestinationID.allCases { forms[id]?.storeChanged(data.settings, version: data.settingsVersion) }
             if !events.paused { events.shown = data.events }
-            if let problem = data.loadError ?? data.settingsProblem { say(problem, .error, seconds: 10) }
+            deadLetters.marked.formIntersection(data.deadLetters.map(\.id))
+            if let problem = data.settingsProblem { say(problem, .error, seconds: 10) }
         case .status(let text, let role):
             say(text, role)
-        case .saved(let id, let version):
-            forms[id]?.saved(version: version)
+        case .saved(let id, let version, let submitted, let stored):
+            forms[id]?.saved(version: version, submitted: submitted, stored: stored)
             say("Saved \(id.displayName) settings; the running engine applies them within a second.", .good)
         case .saveFailed(let id, let reason):
             say("Could not save \(id.displayName) settings: \(reason)", .error, seconds: 10)
         case .event(let event):
             if let event {
-                inspector.detail?.showEvent(event)
-                events.detail?.showEvent(event)
+                // Only into the attempt that asked for it, if its detail is still open.
+                if inspector.detail?.eventIds.contains(event.id) == true { inspector.detail?.showEvent(event) }
             } else {
                 say("That event is no longer in the store.", .warn)
             }
@@ -101,6 +119,8 @@ public struct Dashboard: Sendable {
     public mutating func handle(_ key: Key) -> [DashboardCommand] {
         if key == .resize { return [] }
         if key == .control("c") { return [.quit] }
+        // Nothing else is drawn on a too-small terminal, so no hidden prompt may swallow q.
+        if tooSmall, key == .character("q") || key == .escape { return [.quit] }
         if let overlay { return handleOverlay(overlay, key) }
         if var line = commandLine {
             let result = line.handle(key)
@@ -116,7 +136,7 @@ public struct Dashboard: Sendable {
             }
             return []
         }
-        if focus == .pane, paneIsCapturingText {
+        if focus == .pane, paneIsCapturingText || (key == .character("q") && paneShowsDetail) {
             return handlePane(key)
         }
         switch key {
@@ -148,6 +168,16 @@ public struct Dashboard: Sendable {
         return handlePane(key)
     }
 
+    /// In a detail view, q goes back to the list rather than quitting.
+    private var paneShowsDetail: Bool {
+        switch pane {
+        case .inspector: return inspector.detail != nil
+        case .deadLetters: return deadLetters.detail != nil
+        case .events: return events.detail != nil
+        default: return false
+        }
+    }
+
     private var paneIsCapturingText: Bool {
         switch pane {
         case .settings: return forms[selected]?.isEditing ?? false
@@ -171,6 +201,10 @@ public struct Dashboard: Sendable {
             switch key {
             case .character("y"), .character("Y"):
                 self.overlay = nil
+                switch confirmation.command {
+                case .replay, .discard: deadLetters.marked = []
+                default: break
+                }
                 return [confirmation.command]
             case .character("n"), .character("N"), .escape, .character("q"):
                 self.overlay = nil
@@ -203,13 +237,17 @@ public struct Dashboard: Sendable {
         selected = id
         inspector = InspectorState()
         deadLetters = DeadLetterState()
+        data.attempts = []
+        data.deadLetters = []
+        data.skipReasons = [:]
+        data.destination = id
         return [.reload]
     }
 
     public mutating func show(pane target: Pane) -> [DashboardCommand] {
         pane = target
         focus = .pane
-        if target == .settings, forms[selected] == nil {
+        if target == .settings, forms[selected] == nil, hasLoaded {
             forms[selected] = SettingsForm(destination: selected, file: data.settings, version: data.settingsVersion)
         }
         return []
@@ -252,6 +290,7 @@ public struct Dashboard: Sendable {
     }
 
     private mutating func handleSettings(_ key: Key) -> PaneOutcome {
+        guard hasLoaded else { return .handled }
         var form = forms[selected] ?? SettingsForm(destination: selected, file: data.settings, version: data.settingsVersion)
         let outcome = form.handle(key, page: pageRows)
         forms[selected] = form

@@ -63,7 +63,7 @@ public enum DashboardCommand: Sendable, Equatable {
 public enum DashboardMessage: Sendable {
     case data(ConsoleData)
     case status(String, Role)
-    case saved(DestinationID, version: Int64)
+    case saved(DestinationID, version: Int64, submitted: JSONObject, stored: JSONObject)
     case saveFailed(DestinationID, String)
     case event(StoredEventView?)
     case preview([PreviewResult], error: String?)

@@ -149,7 +149,7 @@ public struct InspectorState: Sendable {
         }
         let shown = visible(records)
         if detail != nil {
-            if detail!.handle(key, page: page) { return .handled }
+            if detail!.handle(key, page: page + 2) { return .handled }
             switch key {
             case .escape, .character("q"), .left, .character("h"):
                 detail = nil
@@ -214,12 +214,12 @@ enum AttemptDetail {
         for note in record.notes { lines.append(StyledLine("note: \(note)", .warn)) }
         lines.append(StyledLine(""))
         lines.append(StyledLine("Request headers", .title))
-        for (name, value) in record.requestHeaders { lines.append(header(name, value)) }
+        for (name, value) in CredentialMasking.maskHeaders(record.requestHeaders) { lines.append(header(name, value)) }
         lines.append(StyledLine("Request body", .title))
         lines += JSONLines.render(record.requestBody, indent: "  ")
         lines.append(StyledLine(""))
         lines.append(StyledLine("Response headers", .title))
-        for (name, value) in record.responseHeaders { lines.append(header(name, value)) }
+        for (name, value) in CredentialMasking.maskHeaders(record.responseHeaders) { lines.append(header(name, value)) }
         lines.append(StyledLine("Response body", .title))
         lines += JSONLines.render(record.responseBody, indent: "  ")
         return lines
@@ -264,7 +264,7 @@ public struct DeadLetterState: Sendable {
             return .handled
         }
         if detail != nil {
-            if detail!.handle(key, page: page) { return .handled }
+            if detail!.handle(key, page: page + 2) { return .handled }
             if key == .escape || key == .character("q") || key == .left || key == .character("h") { detail = nil }
             return .handled
         }
@@ -401,7 +401,7 @@ public struct EventsState: Sendable {
 
     mutating func handle(_ key: Key, page: Int) -> PaneOutcome {
         if detail != nil {
-            if detail!.handle(key, page: page) { return .handled }
+            if detail!.handle(key, page: page + 2) { return .handled }
             switch key {
             case .escape, .character("q"), .left, .character("h"): detail = nil
             case .character("p"):

@@ -45,8 +45,15 @@ public struct SettingsForm: Sendable {
         saveIssues = []
     }
 
-    public mutating func saved(version: Int64) {
-        base = draft
+    /// The store now holds `stored` (the submitted fields over what was stored). Fields edited
+    /// after the save was submitted stay as unsaved changes; the rest follow the store.
+    public mutating func saved(version: Int64, submitted: JSONObject, stored: JSONObject) {
+        var merged = stored
+        for field in fields where Self.value(at: field.key, in: draft) != Self.value(at: field.key, in: submitted) {
+            Self.setValue(Self.value(at: field.key, in: draft), at: field.key, in: &merged)
+        }
+        base = stored
+        draft = merged
         baseVersion = version
         conflictVersion = nil
         saveIssues = []
@@ -146,6 +153,9 @@ public struct SettingsForm: Sendable {
     }
 
     public mutating func save() -> Outcome {
+        if let conflictVersion {
+            return .invalid("\(destination.displayName) settings were saved elsewhere (version \(conflictVersion)) while you edited; press d to load them, then make your change again")
+        }
         let issues = SettingsFile.validate(destination, draft: draft)
         saveIssues = issues.filter { $0.severity == .error }
         guard saveIssues.isEmpty else {

@@ -12,7 +12,8 @@ public enum DashboardView {
         grid.cursor = nil
         let screen = grid.surface
         screen.fill()
-        guard grid.size.rows >= minimum.rows, grid.size.cols >= minimum.cols else {
+        dashboard.tooSmall = grid.size.rows < minimum.rows || grid.size.cols < minimum.cols
+        guard !dashboard.tooSmall else {
             tooSmall(screen)
             return
         }
@@ -109,10 +110,15 @@ public enum DashboardView {
         case .headroom:
             HeadroomPane.draw(dashboard, on: area.box(title: title, focused: focused))
         case .settings:
-            if dashboard.forms[id] == nil {
+            if dashboard.forms[id] == nil, dashboard.hasLoaded {
                 dashboard.forms[id] = SettingsForm(destination: id, file: dashboard.data.settings, version: dashboard.data.settingsVersion)
             }
-            SettingsPane.draw(dashboard, on: area.box(title: title, focused: focused))
+            let inside = area.box(title: title, focused: focused)
+            if dashboard.hasLoaded {
+                SettingsPane.draw(dashboard, on: inside)
+            } else {
+                inside.text("Reading the settings from the store…", row: 0, col: 1, role: .dim)
+            }
         case .inspector:
             if let detail = dashboard.inspector.detail {
                 DetailPane.draw(detail, on: area.box(title: "\(id.displayName) · \(detail.title)", focused: focused, hint: "e event · r replay · Esc back"))
@@ -126,7 +132,7 @@ public enum DashboardView {
                 DeadLettersPane.draw(&dashboard, on: area.box(title: title, focused: focused))
             }
         case .preview:
-            PreviewPane.draw(dashboard, on: area.box(title: title, focused: focused))
+            PreviewPane.draw(&dashboard, on: area.box(title: title, focused: focused))
         case .events:
             if let detail = dashboard.events.detail {
                 DetailPane.draw(detail, on: area.box(title: detail.title, focused: focused, hint: "p preview · Esc back"))
@@ -185,10 +191,14 @@ public enum DashboardView {
 
     static func confirm(_ confirmation: Dashboard.Confirmation, on screen: Surface) {
         let width = min(screen.width - 4, max(40, confirmation.question.count + 6))
-        let area = screen.sub(Rect(row: screen.height / 2 - 2, col: (screen.width - width) / 2, height: 5, width: width))
+        let lines = SettingsPane.wrap(confirmation.question, width: width - 4)
+        let height = lines.count + 4
+        let area = screen.sub(Rect(row: max(0, screen.height / 2 - height / 2), col: (screen.width - width) / 2, height: height, width: width))
         area.fill()
         let inside = area.box(title: "Confirm", focused: true)
-        inside.clipped(confirmation.question, row: 1, col: 1, width: inside.width - 2, role: .warn)
+        for (index, line) in lines.enumerated() {
+            inside.clipped(line, row: 1 + index, col: 1, width: inside.width - 2, role: .warn)
+        }
     }
 }
 

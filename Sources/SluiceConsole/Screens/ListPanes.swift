@@ -9,13 +9,20 @@ struct Table {
         let title: String
         let width: Int?  // nil: the remaining width
         var alignRight = false
+        /// Left out (width 0) when keeping it would squeeze the flexible column below 16.
+        var optional = false
     }
 
     let columns: [Column]
 
     func widths(total: Int) -> [Int] {
-        let fixed = columns.compactMap(\.width).reduce(0, +) + columns.count
-        return columns.map { $0.width ?? max(6, total - fixed) }
+        var kept = columns.map { _ in true }
+        func flexible() -> Int {
+            let fixed = zip(columns, kept).filter { $0.1 }.compactMap(\.0.width).reduce(0, +) + kept.filter { $0 }.count
+            return total - fixed
+        }
+        for index in columns.indices where columns[index].optional && flexible() < 16 { kept[index] = false }
+        return zip(columns, kept).map { column, keep in keep ? (column.width ?? max(6, flexible())) : 0 }
     }
 
     func drawHeader(on surface: Surface, row: Int) {
@@ -24,7 +31,7 @@ struct Table {
 
     func draw(cells: [(String, Role)], on surface: Surface, row: Int) {
         var col = 1
-        for (index, width) in widths(total: surface.width - 1).enumerated() where index < cells.count {
+        for (index, width) in widths(total: surface.width - 1).enumerated() where index < cells.count && width > 0 {
             let text = columns[index].alignRight ? Format.padLeft(cells[index].0, width) : cells[index].0
             surface.clipped(text, row: row, col: col, width: width, role: cells[index].1)
             col += width + 1
@@ -34,8 +41,8 @@ struct Table {
 
 enum InspectorPane {
     static let table = Table(columns: [
-        .init(title: "TIME", width: 8), .init(title: "STATUS", width: 6), .init(title: "CALL", width: 8),
-        .init(title: "USER", width: 14), .init(title: "REQUEST", width: nil), .init(title: "LATENCY", width: 8, alignRight: true),
+        .init(title: "TIME", width: 8, optional: true), .init(title: "STATUS", width: 6), .init(title: "CALL", width: 8),
+        .init(title: "USER", width: 12), .init(title: "REQUEST", width: nil), .init(title: "LATENCY", width: 8, alignRight: true),
     ])
 
     static func draw(_ dashboard: inout Dashboard, on surface: Surface) {
@@ -78,7 +85,7 @@ enum InspectorPane {
 
 enum DeadLettersPane {
     static let table = Table(columns: [
-        .init(title: "", width: 1), .init(title: "ID", width: 7, alignRight: true), .init(title: "AGE", width: 6),
+        .init(title: "", width: 1), .init(title: "ID", width: 7, alignRight: true), .init(title: "AGE", width: 6, optional: true),
         .init(title: "STATUS", width: 6), .init(title: "CALL", width: 8), .init(title: "USER", width: 10), .init(title: "ERROR", width: nil),
     ])
 
@@ -178,7 +185,7 @@ enum EventsPane {
 }
 
 enum PreviewPane {
-    static func draw(_ dashboard: Dashboard, on surface: Surface) {
+    static func draw(_ dashboard: inout Dashboard, on surface: Surface) {
         let state = dashboard.preview
         let editorRows = max(4, surface.height / 3)
         surface.text(state.editing ? "Event JSON (editing: Esc runs the preview)" : "Event JSON (e edits, p picks a stored event)",
@@ -209,7 +216,9 @@ enum PreviewPane {
             lines.append(StyledLine("The requests each destination would make appear here. Nothing is sent.", .dim))
         }
         let resultsArea = surface.sub(row: editorRows + 2, height: surface.height - editorRows - 2)
-        resultsArea.sub(row: 0, col: 1, height: resultsArea.height).lines(lines, offset: min(state.scroll, max(0, lines.count - resultsArea.height)))
+        // Kept within the results, so scrolling back up answers at once.
+        dashboard.preview.scroll = min(state.scroll, max(0, lines.count - resultsArea.height))
+        resultsArea.sub(row: 0, col: 1, height: resultsArea.height).lines(lines, offset: dashboard.preview.scroll)
     }
 
     static func resultLines(_ result: PreviewResult) -> [StyledLine] {

@@ -23,6 +23,8 @@ final class CursesTerminal {
 
     init(theme: Theme, colour: Bool) throws {
         setlocale(LC_ALL, "")
+        // ncursesw needs the character set; numbers stay in C form for the rest of the process.
+        setlocale(LC_NUMERIC, "C")
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw StartError(description: "sluice dash needs a terminal on standard input and output; run it in a terminal or over ssh -t")
         }

@@ -6,10 +6,17 @@ import Synchronization
 enum ConsoleSignals {
     static let received = Atomic<Int32>(0)
 
+    static let exitSignals = [SIGTERM, SIGHUP, SIGINT, SIGQUIT]
+
     static func installExitHandlers() {
-        for signo in [SIGTERM, SIGHUP, SIGINT, SIGQUIT] {
+        for signo in exitSignals {
             signal(signo) { ConsoleSignals.received.store($0, ordering: .relaxed) }
         }
+    }
+
+    /// Gives the signals back, so the rest of the process (the demo's shutdown) sees them.
+    static func removeExitHandlers() {
+        for signo in exitSignals { signal(signo, SIG_DFL) }
     }
 
     /// Blocks SIGWINCH in the calling thread and every thread it creates afterwards, so the
@@ -38,7 +45,7 @@ enum ConsoleSignals {
             signal(signo) { signo in
                 if CrashRestore.armed.load(ordering: .relaxed) {
                     _ = tcsetattr(STDIN_FILENO, TCSANOW, &CrashRestore.saved)
-                    let reset: StaticString = "\u{1B}[0m\u{1B}[?25h\u{1B}[?1049l\r\n"
+                    let reset: StaticString = "\u{1B}[0m\u{1B}[?25h\u{1B}[?1l\u{1B}>\u{1B}[?1049l\r\n"
                     _ = write(STDOUT_FILENO, reset.utf8Start, reset.utf8CodeUnitCount)
                 }
                 signal(signo, SIG_DFL)

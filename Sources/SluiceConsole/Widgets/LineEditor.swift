@@ -14,6 +14,7 @@ public struct LineEditor: Sendable, Hashable {
     /// Applies one key. Enter accepts, Esc cancels; keys an editor has no use for are ignored
     /// so the caller may handle them.
     public mutating func handle(_ key: Key) -> Result {
+        cursor = min(cursor, text.count)
         switch key {
         case .character(let c):
             insert(c)
@@ -47,9 +48,12 @@ public struct LineEditor: Sendable, Hashable {
         return .editing
     }
 
+    /// Inserts at the cursor. A combining mark or an emoji modifier arrives as its own key and
+    /// merges into the character before it, so the cursor moves by what the text really grew.
     public mutating func insert(_ c: Character) {
+        let before = text.count
         text.insert(c, at: text.index(text.startIndex, offsetBy: cursor))
-        cursor += 1
+        cursor += text.count - before
     }
 
     /// Draws the text (or `masked` stand-ins) scrolled so the cursor is visible, and places the

@@ -1,3 +1,4 @@
+import SluiceDestinations
 import SluiceSpec
 
 /// A line of text made of spans that each carry a role: JSON with coloured keys and values,
@@ -70,7 +71,12 @@ public enum JSONLines {
                 current = StyledLine(pad)
                 current.append(JSONWriter.string(.string(entry.key)), .jsonKey)
                 current.append(": ")
-                emit(entry.value, depth: depth + 1, indent: indent, into: &lines, current: &current)
+                if CredentialMasking.isCredentialName(entry.key), case .string(let value) = entry.value {
+                    // Never drawn in clear, even if a record predates the engine's masking.
+                    current.append(JSONWriter.string(.string(value.contains("••••") ? value : Secret(value).masked)), .secret)
+                } else {
+                    emit(entry.value, depth: depth + 1, indent: indent, into: &lines, current: &current)
+                }
                 if index < object.count - 1 { current.append(",") }
             }
             lines.append(current)
