@@ -130,3 +130,10 @@ import Testing
         #expect(selection.index == 0)
     }
 }
+
+@Suite struct WidthTests {
+    @Test func emojiTakeTwoColumnsLikeTheTerminalDrawsThem() {
+        for emoji in ["🚀", "🇩🇪", "✅", "⭐", "🪐", "日"] { #expect(Grid.width(of: Character(emoji)) == 2, "\(emoji)") }
+        for narrow in ["a", "é", "│", "●", "…"] { #expect(Grid.width(of: Character(narrow)) == 1, "\(narrow)") }
+    }
+}
