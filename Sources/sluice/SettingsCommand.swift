@@ -29,7 +29,7 @@ struct SettingsCommand: AsyncParsableCommand {
                 print("\(id.displayName) (\(id.rawValue)): \(settings.common.enabled ? "enabled" : "disabled")")
                 let json = settings.json(revealSecrets: false)
                 for field in SettingsFile.fields(for: id) {
-                    print("  \(field.key.padding(toLength: 26, withPad: " ", startingAt: 0)) \(SettingText.format(json[field.key], as: field.kind))")
+                    print("  \(field.key.padding(toLength: 26, withPad: " ", startingAt: 0)) \(SettingText.format(SettingsForm.value(at: field.key, in: json), as: field.kind))")
                 }
                 for window in Destinations.rateLimits(of: id, in: file) {
                     print("  limit: \(window.limit) \(window.label)")
@@ -49,7 +49,7 @@ struct SettingsCommand: AsyncParsableCommand {
                   sluice settings set intercom richLinkProperties "article, video"
                   sluice settings set intercom nestedHandling "address=flatten, prefs=drop"
                   sluice settings set zendesk subdomain acme
-                  sluice settings set helpscout rateLimits "perMinute=100"
+                  sluice settings set helpscout rateLimits.perMinute 100
                 """)
         @Option(name: .long, help: "SQLite database path (default \(Paths.defaultDatabase)).") var db: String?
         @Argument(help: "helpscout, zendesk, clientsuccess or intercom.") var destination: String
@@ -65,15 +65,16 @@ struct SettingsCommand: AsyncParsableCommand {
             let store = try openStore(db, create: true)
             var file = try await loadSettingsFile(store)
             var object = file.settings(for: id)?.json(revealSecrets: true) ?? [:]
-            object[field] = SettingText.parse(value, as: definition.kind)
-            if object[field] == .null { object[field] = nil }
+            let parsed = SettingText.parse(value, as: definition.kind)
+            SettingsForm.setValue(parsed.isNull ? nil : parsed, at: field, in: &object)
             do {
                 try file.update(id, json: object)
             } catch {
                 throw CLIError(error.description)
             }
             try await saveSettings(file, id: id, store: store, changed: [field], origin: "cli")
-            print("saved \(id.rawValue).\(field) = \(SettingText.format(file.settings(for: id)?.json(revealSecrets: false)[field], as: definition.kind))")
+            let saved = file.settings(for: id)?.json(revealSecrets: false) ?? [:]
+            print("saved \(id.rawValue).\(field) = \(SettingText.format(SettingsForm.value(at: field, in: saved), as: definition.kind))")
             for notice in file.settings(for: id)?.notices ?? [] { print("note: \(notice)") }
         }
     }

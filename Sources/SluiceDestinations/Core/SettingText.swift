@@ -7,6 +7,8 @@ public enum SettingText {
     public static func parse(_ text: String, as kind: SettingField.Kind) -> JSON {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         switch kind {
+        case .bool where trimmed.isEmpty, .integer where trimmed.isEmpty:
+            return .null  // cleared: the default applies
         case .bool:
             switch trimmed.lowercased() {
             case "true", "yes", "on", "1": return .bool(true)
