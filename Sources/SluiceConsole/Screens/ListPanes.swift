@@ -107,8 +107,10 @@ enum DeadLettersPane {
         table.drawHeader(on: surface, row: row)
         row += 1
         if jobs.isEmpty {
-            surface.text(total == 0 ? "No dead letters. Everything was delivered or is still being retried." : "No dead letter matches the filter.",
-                         row: row, col: 1, role: .dim)
+            let message = total == 0 ? "No dead letters. Everything was delivered or is still being retried." : "No dead letter matches the filter."
+            for (index, line) in SettingsPane.wrap(message, width: surface.width - 2).enumerated() {
+                surface.text(line, row: row + index, col: 1, role: .dim)
+            }
             return
         }
         // The selected letter's whole error, below the list, since the column cuts it short.
