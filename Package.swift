@@ -76,6 +76,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "SluiceDestinationsTests", dependencies: ["SluiceDestinations"]),
-        .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceStore", "SluiceDestinations"]),
+        .testTarget(name: "SluiceConsoleTests", dependencies: ["SluiceConsole", "SluiceStore", "SluiceDestinations"],
+                    exclude: ["Snapshots"]),  // text snapshots, read through #filePath
     ]
 )

@@ -20,8 +20,6 @@ static inline WINDOW *sluice_stdscr(void) { return stdscr; }
 /// newterm on the process's own stdout and stdin (globals Swift 6 will not touch).
 static inline SCREEN *sluice_newterm(void) { return newterm(NULL, stdout, stdin); }
 
-/// Display columns of one character: 0 for combining marks, 2 for wide forms, -1 unprintable.
-static inline int sluice_wcwidth(unsigned int c) { return wcwidth((wchar_t)c); }
 static inline int sluice_colors(void) { return COLORS; }
 static inline int sluice_color_pairs(void) { return COLOR_PAIRS; }
 

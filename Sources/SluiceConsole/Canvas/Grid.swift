@@ -50,7 +50,7 @@ public struct Cell: Sendable, Hashable {
 
 /// An in-memory screen: every widget draws here, tests compare it as text, and the ncurses
 /// terminal presents it, writing only the rows that changed since the last frame.
-public final class Grid: @unchecked Sendable, Equatable {
+public final class Grid: Equatable {
     public let size: Size
     /// Whether the terminal can show characters beyond ASCII; when not, others become `?`.
     public let unicode: Bool

@@ -48,8 +48,8 @@ public enum ConsoleApp {
         let (theme, themeWarning) = Theme.load(named: themeName, searchPaths: options.themeSearchPaths)
         if let themeWarning { mailbox.post(.status(themeWarning, .warn)) }
 
-        let loader = ConsoleLoader(store: options.store)
         let worker = Task {
+            let loader = ConsoleLoader(store: options.store)
             var lastLoad = ContinuousClock.now - .seconds(3600)
             while !Task.isCancelled {
                 for command in mailbox.takeCommands() {

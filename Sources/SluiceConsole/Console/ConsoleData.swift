@@ -64,7 +64,8 @@ public enum Health: String, Sendable, Hashable {
 
 /// Reads a `ConsoleData` from the store. Stats are fetched incrementally: after the first load
 /// only the last few seconds are read again, since older seconds no longer change.
-public final class ConsoleLoader: @unchecked Sendable {
+/// Owned by the one task that refreshes the console.
+public final class ConsoleLoader {
     public typealias Store = EventStore & DeliveryStore
     let store: any Store
     private var cache: [DestinationID: [StatsSecond]] = [:]

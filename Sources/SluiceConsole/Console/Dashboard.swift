@@ -156,7 +156,8 @@ public struct Dashboard: Sendable {
             return show(pane: Pane(rawValue: pane.rawValue % Pane.allCases.count + 1)!)
         case .backTab:
             return show(pane: Pane(rawValue: (pane.rawValue + Pane.allCases.count - 2) % Pane.allCases.count + 1)!)
-        case .character(let c) where c.isNumber && !(focus == .pane && pane == .preview && preview.editing):
+        case .character(let c) where c.isNumber:
+            // Text being typed (an editor, the preview) was routed to its pane above.
             if let number = c.wholeNumberValue, let target = Pane(rawValue: number) { return show(pane: target) }
             return []
         default:

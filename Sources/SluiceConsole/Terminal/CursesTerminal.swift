@@ -12,8 +12,6 @@ final class CursesTerminal {
     private var previous: Grid?
     private var open = true
     private var rowBuffer: [wchar_t] = []
-    /// Bytes are counted by the benchmark on the pty; this counts frames actually written.
-    private(set) var framesWritten = 0
     /// The benchmark's baseline: repaint every cell of every frame, as a naive console would.
     private let fullRepaint = ProcessInfo.processInfo.environment["SLUICE_DASH_FULL_REPAINT"] == "1"
 
@@ -109,7 +107,6 @@ final class CursesTerminal {
         wnoutrefresh(screen)
         doupdate()
         previous = grid
-        framesWritten += 1
         return true
     }
 

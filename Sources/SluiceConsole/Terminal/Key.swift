@@ -7,8 +7,6 @@ public enum Key: Sendable, Hashable, CustomStringConvertible {
     case function(Int)
     case resize
 
-    public static func char(_ c: Character) -> Key { .character(c) }
-
     /// A test's keystrokes from a string: each character is a key; `\n` is Enter, `\t` Tab.
     public static func typed(_ text: String) -> [Key] {
         text.map { c in
