@@ -34,12 +34,10 @@ public final class StatsCollector: Sendable {
 
     private func update(_ destination: String, _ body: (inout Bucket, inout Totals) -> Void) {
         let second = Int64(Date().timeIntervalSince1970)
+        // In place: a bucket copied out of the dictionary would copy its histogram's
+        // 21,504 counts (172 KB) on every delivery.
         state.withLock { state in
-            var bucket = state.buckets[destination] ?? Bucket(second: second)
-            var totals = state.totals[destination] ?? Totals()
-            body(&bucket, &totals)
-            state.buckets[destination] = bucket
-            state.totals[destination] = totals
+            body(&state.buckets[destination, default: Bucket(second: second)], &state.totals[destination, default: Totals()])
         }
     }
 
