@@ -92,15 +92,22 @@ final class EngineContext: MappingContext {
     }
 
     private func record(_ request: HTTPRequest, response: HTTPResponse?, latency: Double, at: Millis, outcome: String) {
-        let redacted = request.redacted()
+        // One masker per exchange; text is masked as recorded, so the body is not masked as
+        // JSON and then serialized again.
+        let masker = SecretMasker(request.secrets)
+        let headers = request.headers.map { entry in
+            HTTPHeaders.sameName(entry.name, "Authorization")
+                ? (entry.name, HTTPRequest.maskedAuthorization(entry.value)) : (entry.name, masker.mask(entry.value))
+        }
+        let body = request.body.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
         records.append(AttemptRecord(
             destination: destination.rawValue, at: at, messageIds: jobs.map(\.messageId), eventIds: jobs.map(\.eventId),
-            user: user, callType: jobs.first?.type.rawValue ?? "", method: request.method.rawValue, url: redacted.url,
-            requestHeaders: redacted.headers.map { ($0.name, $0.value) },
-            requestBody: Self.truncated(redacted.body.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""),
+            user: user, callType: jobs.first?.type.rawValue ?? "", method: request.method.rawValue, url: masker.mask(request.url),
+            requestHeaders: headers,
+            requestBody: Self.truncated(masker.mask(body)),
             status: response?.status,
             responseHeaders: CredentialMasking.maskHeaders(response?.headers.map { ($0.name, $0.value) } ?? []),
-            responseBody: Self.truncated(response.map { CredentialMasking.maskBody(HTTPRequest.mask($0.text, request.secrets)) } ?? ""),
+            responseBody: Self.truncated(response.map { CredentialMasking.maskBody(masker.mask($0.text)) } ?? ""),
             latencyMs: latency, attempt: attempt, outcome: outcome))
     }
 

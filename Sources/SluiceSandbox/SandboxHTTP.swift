@@ -230,8 +230,19 @@ enum BearerToken {
         guard let authorization, let space = authorization.firstIndex(of: " "),
               authorization[..<space].lowercased() == "bearer"
         else { return nil }
-        let token = authorization[authorization.index(after: space)...].trimmingCharacters(in: .whitespaces)
+        let token = authorization[authorization.index(after: space)...].trimmingASCIIWhitespace()
         return token.isEmpty ? nil : token
+    }
+}
+
+extension Substring {
+    /// Spaces and tabs off both ends, without Foundation's Unicode machinery (a hot path).
+    func trimmingASCIIWhitespace() -> String {
+        let utf8 = self.utf8
+        guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+              let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
+        else { return "" }
+        return String(self[first...last])
     }
 }
 

@@ -25,7 +25,7 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     public mutating func add(_ name: String, _ value: String) { entries.append((name: name, value: value)) }
 
     /// Header names are ASCII; compare them without Foundation.
-    static func sameName(_ a: String, _ b: String) -> Bool {
+    public static func sameName(_ a: String, _ b: String) -> Bool {
         let a = a.utf8, b = b.utf8
         guard a.count == b.count else { return false }
         for (x, y) in zip(a, b) where x != y {
@@ -102,43 +102,33 @@ public struct HTTPRequest: Sendable, Hashable {
     }
 
     /// A copy safe to log, store or show: Authorization values and every secret masked.
-    public func redacted() -> HTTPRequest {
+    public func redacted() -> HTTPRequest { redacted(by: SecretMasker(secrets)) }
+
+    public func redacted(by masker: SecretMasker) -> HTTPRequest {
         var copy = self
-        copy.url = Self.mask(url, secrets)
+        copy.url = masker.mask(url)
         copy.headers = HTTPHeaders(headers.map { entry in
-            if HTTPHeaders.sameName(entry.name, "Authorization") {
-                let scheme = entry.value.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
-                let token = entry.value.dropFirst(scheme.count + 1)
-                return (name: entry.name, value: scheme + " " + Secret(String(token)).masked)
-            }
-            return (name: entry.name, value: Self.mask(entry.value, secrets))
+            if HTTPHeaders.sameName(entry.name, "Authorization") { return (name: entry.name, value: Self.maskedAuthorization(entry.value)) }
+            return (name: entry.name, value: masker.mask(entry.value))
         })
         if case .form(let fields)? = body {
-            copy.body = .form(fields.mapValues { Self.mask($0, secrets) })
-        } else if case .json(let json)? = body, !secrets.isEmpty {
-            copy.body = .json(Self.mask(json, secrets))
+            copy.body = .form(fields.mapValues { masker.mask($0) })
+        } else if case .json(let json)? = body, !masker.isEmpty {
+            copy.body = .json(masker.mask(json))
         }
         copy.secrets = []
         return copy
     }
 
-    public static func mask(_ text: String, _ secrets: [Secret]) -> String {
-        var result = text
-        for secret in secrets where !secret.isEmpty {
-            result = result.replacingOccurrences(of: secret.reveal(), with: secret.masked)
-            let encoded = URLEncoding.component(secret.reveal())
-            if encoded != secret.reveal() { result = result.replacingOccurrences(of: encoded, with: secret.masked) }
-        }
-        return result
+    /// `Bearer ••••9c2e`: the scheme stays, the credential is masked.
+    public static func maskedAuthorization(_ value: String) -> String {
+        let scheme = value.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+        let token = value.dropFirst(scheme.count + 1)
+        return scheme + " " + Secret(String(token)).masked
     }
 
-    static func mask(_ json: JSON, _ secrets: [Secret]) -> JSON {
-        switch json {
-        case .string(let s): return .string(mask(s, secrets))
-        case .array(let items): return .array(items.map { mask($0, secrets) })
-        case .object(let object): return .object(JSONObject(object.entries.map { (key: $0.key, value: mask($0.value, secrets)) }))
-        default: return json
-        }
+    public static func mask(_ text: String, _ secrets: [Secret]) -> String {
+        SecretMasker(secrets).mask(text)
     }
 }
 
