@@ -58,7 +58,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         let writeKey = "demo-write-key"
-        let transport = AsyncHTTPTransport()
+        let transport = PooledHTTPTransport()
         let engine = try await DeliveryEngine(store: store, transport: transport, logger: logger)
         let handler = IngestHandler(configuration: IngestConfiguration(sources: [Source(name: "demo", writeKey: writeKey)]), store: store, logger: logger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)

@@ -78,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         let runLogger = logger
         var services: [any Service] = []
         var metrics: (@Sendable () -> String)?
-        let transport = AsyncHTTPTransport(maxConnectionsPerHost: maxInFlight * 2)
+        let transport = PooledHTTPTransport(maxConnectionsPerOrigin: maxInFlight * 2)
         if !noDelivery {
             guard maxInFlight >= 1 else { throw CLIError("--max-in-flight must be at least 1") }
             var options = EngineOptions()

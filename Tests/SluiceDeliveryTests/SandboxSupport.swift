@@ -10,7 +10,7 @@ import Logging
 struct SandboxRig {
     let sandbox: Sandbox
     let store: SQLiteEventStore
-    let transport: AsyncHTTPTransport
+    let transport: PooledHTTPTransport
     let scale: Double
 
     static func start(scale: Double = 1, enabled: Set<DestinationID> = Set(DestinationID.allCases), faults: [SandboxDestination: FaultSettings] = [:]) async throws -> SandboxRig {
@@ -20,7 +20,7 @@ struct SandboxRig {
         configuration.logger = logger
         let sandbox = try await Sandbox.start(configuration: configuration)
         for (destination, fault) in faults { sandbox.setFaults(fault, for: destination) }
-        let rig = SandboxRig(sandbox: sandbox, store: try temporaryStore(), transport: AsyncHTTPTransport(), scale: scale)
+        let rig = SandboxRig(sandbox: sandbox, store: try temporaryStore(), transport: PooledHTTPTransport(), scale: scale)
         for (id, object) in rig.settings() where enabled.contains(id) {
             try await save(rig.store, id.rawValue, object)
         }

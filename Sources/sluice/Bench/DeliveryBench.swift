@@ -21,14 +21,26 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Answer deliveries in memory instead of over HTTP (isolates the engine from the HTTP stack).") var inMemoryAPI = false
     @Option(name: .long, help: "Users in the coalescing phase (each identifies 5 times a minute).") var coalescingUsers: Int = 1_000
 
+    @Flag(name: .long, help: "Measure throughput only; skip the six-minute coalescing phase.") var throughputOnly = false
+
     mutating func run() async throws {
         print("sluice bench deliver: \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        let rawHTTP = try await Self.rawHTTP(requests: 20_000, concurrency: maxInFlight)
-        print(String(format: "  baseline: bare HTTP exchanges with the sandbox (same client, no ingest, store or engine)  %8.0f requests/s", rawHTTP))
+        let asyncHTTPClient = AsyncHTTPTransport(maxConnectionsPerHost: maxInFlight)
+        let generic = try await Self.rawHTTP(requests: 20_000, concurrency: maxInFlight, transport: asyncHTTPClient)
+        await asyncHTTPClient.shutdown()
+        print(String(format: "  reference: bare HTTP exchanges through AsyncHTTPClient                                   %8.0f requests/s", generic))
+        let pooled = PooledHTTPTransport(maxConnectionsPerOrigin: maxInFlight)
+        let rawHTTP = try await Self.rawHTTP(requests: 20_000, concurrency: maxInFlight, transport: pooled)
+        await pooled.shutdown()
+        print(String(format: "  baseline: bare HTTP exchanges with the sandbox (engine's transport, no ingest, store or engine)  %8.0f requests/s", rawHTTP))
         let throughput = try await Self.throughput(events: events, users: users, maxInFlight: maxInFlight, inMemory: inMemoryAPI)
         print(String(format: "  ingest only (same batches, same process)  %8.0f events/s", throughput.ingestOnlyRate))
         print(String(format: "  end to end, ingest → sandbox ack          %8.0f events/s  (%.2f of ingest only, %.2f of bare HTTP)",
                      throughput.endToEndRate, throughput.endToEndRate / throughput.ingestOnlyRate, throughput.endToEndRate / rawHTTP))
+        if throughputOnly {
+            print(String(format: "RESULT end_to_end=%.0f events/s bare_http=%.0f requests/s", throughput.endToEndRate, rawHTTP))
+            return
+        }
         let without = try await Self.coalescing(users: coalescingUsers, coalesce: false)
         let with = try await Self.coalescing(users: coalescingUsers, coalesce: true)
         print(String(format: "  identify-heavy, Intercom at its limit:  %.2f API calls/event without coalescing, %.2f with (%.1f× fewer)",
@@ -50,7 +62,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
 
     /// The ceiling for one HTTP exchange per event: the engine's own transport posting the
     /// request an Intercom track maps to, straight at the sandbox, `concurrency` at a time.
-    static func rawHTTP(requests: Int, concurrency: Int) async throws -> Double {
+    static func rawHTTP(requests: Int, concurrency: Int, transport: any HTTPTransport) async throws -> Double {
         var sandboxConfiguration = SandboxConfiguration(limitScale: 1)
         sandboxConfiguration.logger = quietLogger()
         let sandbox = try await Sandbox.start(configuration: sandboxConfiguration)
@@ -61,7 +73,6 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
             "Authorization": "Bearer " + settings["apiKey"]!.stringValue!, "Accept": "application/json",
             "Content-Type": "application/json", "Intercom-Version": "2.11",
         ]
-        let transport = AsyncHTTPTransport(maxConnectionsPerHost: concurrency)
         _ = try await transport.send(HTTPRequest(.POST, base + "/contacts", headers: headers,
                                                  body: .json(["role": "user", "external_id": "user-0", "email": "user-0@example.com"])), timeout: .seconds(10))
         let event = HTTPRequest(.POST, base + "/events", headers: headers, body: .json([
@@ -82,7 +93,6 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
             try await group.waitForAll()
         }
         let elapsed = ContinuousClock.now - started
-        await transport.shutdown()
         await sandbox.shutdown()
         return Double(requests) / elapsed.seconds
     }
@@ -99,7 +109,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         let store = try SQLiteEventStore(path: directory + "/e2e.sqlite", options: SQLiteStoreOptions(durability: .normal))
         let settings = sandbox.destinationSettings()["intercom"]!
         try await store.saveSettings(destination: "intercom", json: JSONWriter.string(.object(settings)), changedFields: [], osUser: "bench", origin: "bench")
-        let transport = AsyncHTTPTransport(maxConnectionsPerHost: maxInFlight)
+        let transport = PooledHTTPTransport(maxConnectionsPerOrigin: maxInFlight)
         var options = EngineOptions()
         options.maxInFlightPerDestination = maxInFlight
         options.rateLimitScale = 1_000_000
@@ -180,7 +190,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         let store = try SQLiteEventStore(path: directory + "/coalesce.sqlite", options: SQLiteStoreOptions(durability: .normal))
         let settings = sandbox.destinationSettings()["intercom"]!
         try await store.saveSettings(destination: "intercom", json: JSONWriter.string(.object(settings)), changedFields: [], osUser: "bench", origin: "bench")
-        let transport = AsyncHTTPTransport()
+        let transport = PooledHTTPTransport()
         var options = EngineOptions()
         options.rateLimitScale = scale
         options.coalesceIdentifies = coalesce

@@ -37,7 +37,7 @@ struct LimitsBenchCommand: AsyncParsableCommand {
         _ = try await store.append(records)
         var options = EngineOptions()
         options.attemptRingSize = 100_000
-        let transport = AsyncHTTPTransport()
+        let transport = PooledHTTPTransport()
         let engine = try await DeliveryEngine(store: store, transport: transport, options: options, logger: logger)
         let task = Task { try await engine.run() }
         let start = (Date().timeIntervalSince1970 / 60).rounded(.up) * 60
