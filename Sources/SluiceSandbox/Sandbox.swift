@@ -1,9 +1,5 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
 import Logging
-import NIOCore
-import ServiceLifecycle
 import SluiceSpec
 import Synchronization
 
@@ -19,56 +15,31 @@ public final class Sandbox: Sendable {
     public let host: String
     public let port: Int
     let core: SandboxCore
-    private let services: ServiceGroup
-    private let server: Task<Void, Never>
+    private let server: SandboxServer
 
-    private init(host: String, port: Int, core: SandboxCore, services: ServiceGroup, server: Task<Void, Never>) {
+    private init(host: String, port: Int, core: SandboxCore, server: SandboxServer) {
         self.host = host
         self.port = port
         self.core = core
-        self.services = services
         self.server = server
     }
 
     /// Starts the server and returns once it listens. `port` 0 picks a free port; read `port`.
     public static func start(host: String = "127.0.0.1", port: Int = 0, configuration: SandboxConfiguration = SandboxConfiguration()) async throws -> Sandbox {
         let core = SandboxCore(configuration: configuration)
-        let started = StartSignal()
-        let app = Application(
-            responder: SandboxResponder(core: core),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "sluice-sandbox"),
-            onServerRunning: { channel in started.succeed(channel.localAddress?.port ?? port) },
-            logger: configuration.logger)
-        let services = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: configuration.logger))
-        let server = Task {
-            do {
-                try await services.run()
-                started.fail(SandboxStartError(host: host, port: port, reason: "the server stopped before it was listening"))
-            } catch {
-                started.fail(SandboxStartError(host: host, port: port, reason: String(describing: error)))
-            }
-        }
         do {
-            let boundPort = try await started.wait()
-            return Sandbox(host: host, port: boundPort, core: core, services: services, server: server)
+            let server = try await SandboxServer.start(host: host, port: port, core: core)
+            return Sandbox(host: host, port: server.port, core: core, server: server)
         } catch {
-            server.cancel()
-            throw error
+            throw SandboxStartError(host: host, port: port, reason: String(describing: error))
         }
     }
 
     /// Stops listening, lets requests in progress finish (a `hang` outage releases its requests),
-    /// and closes the connections. Requests still running after `grace` are cancelled.
+    /// and closes the connections. Requests still running after `grace` are cut off.
     public func shutdown(grace: Duration = .seconds(2)) async {
         core.stopping.signal()
-        await services.triggerGracefulShutdown()
-        let server = self.server
-        let deadline = Task {
-            try? await Task.sleep(for: grace)
-            server.cancel()
-        }
-        await server.value
-        deadline.cancel()
+        await server.shutdown(grace: grace)
     }
 
     // MARK: - Addresses and credentials
@@ -163,83 +134,4 @@ public struct SandboxStartError: Error, CustomStringConvertible {
         }
         return "cannot listen on \(host):\(port): \(reason)"
     }
-}
-
-/// Resolves `start` with the bound port or the server's failure, whichever comes first.
-private final class StartSignal: Sendable {
-    private enum State {
-        case waiting(CheckedContinuation<Int, Error>?)
-        case done(Result<Int, Error>)
-    }
-
-    private let state = Mutex(State.waiting(nil))
-
-    func succeed(_ port: Int) { resolve(.success(port)) }
-    func fail(_ error: Error) { resolve(.failure(error)) }
-
-    private func resolve(_ result: Result<Int, Error>) {
-        let waiter: CheckedContinuation<Int, Error>? = state.withLock { state in
-            guard case .waiting(let continuation) = state else { return nil }
-            state = .done(result)
-            return continuation
-        }
-        waiter?.resume(with: result)
-    }
-
-    func wait() async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<Int, Error>? = state.withLock { state in
-                switch state {
-                case .waiting: state = .waiting(continuation); return nil
-                case .done(let result): return result
-                }
-            }
-            if let ready { continuation.resume(with: ready) }
-        }
-    }
-}
-
-// MARK: - Hummingbird glue
-
-/// Keeps the connection's channel so an outage can close it without answering.
-struct SandboxRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = CoreRequestContextStorage(source: source)
-        channel = source.channel
-    }
-}
-
-struct SandboxResponder: HTTPResponder {
-    let core: SandboxCore
-
-    func respond(to request: Request, context: SandboxRequestContext) async throws -> Response {
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: core.configuration.maxBodyBytes)
-        } catch {
-            return Response(status: .contentTooLarge)
-        }
-        var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonicalName] = field.value }
-        let host = request.head.authority ?? headers["host"] ?? "127.0.0.1"
-        let reply = await core.handle(method: request.method.rawValue, path: request.uri.path, rawQuery: request.uri.query,
-                                      headers: headers, body: Array(body.readableBytesView), host: host)
-        switch reply {
-        case .response(let response):
-            var fields = HTTPFields()
-            for header in response.headers {
-                if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
-            }
-            return Response(status: HTTPResponse.Status(code: response.status), headers: fields,
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
-        case .closeConnection:
-            try? await context.channel.close()
-            throw ConnectionDropped()
-        }
-    }
-
-    struct ConnectionDropped: Error {}
 }

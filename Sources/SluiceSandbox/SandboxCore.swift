@@ -45,23 +45,31 @@ final class SandboxCore: Sendable {
     /// `path` is the full, still percent-encoded path; `host` is the request's `Host`, used to
     /// write absolute `Location` headers.
     func handle(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8], host: String) async -> SandboxReply {
+        switch step(method: method, path: path, rawQuery: rawQuery, headers: headers, body: body, host: host) {
+        case .reply(let reply): return reply
+        case .later(let remainder): return await remainder()
+        }
+    }
+
+    /// `handle`, answered at once when no fault makes the request wait.
+    func step(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8], host: String) -> SandboxStep {
         let query = rawQuery.map { FormEncoding.decode($0) } ?? []
         if path == Self.controlPrefix || path.hasPrefix(Self.controlPrefix + "/") {
             let request = SandboxRequest(method: method, path: String(path.dropFirst(Self.controlPrefix.count)), query: query,
                                          headers: headers, body: body, baseURL: "http://" + host)
-            return .response(ControlAPI.handle(request, core: self))
+            return .reply(.response(ControlAPI.handle(request, core: self)))
         }
         for destination in SandboxDestination.allCases {
             let prefix = destination.pathPrefix
             guard path == prefix || path.hasPrefix(prefix + "/") else { continue }
             let request = SandboxRequest(method: method, path: String(path.dropFirst(prefix.count)), query: query,
                                          headers: headers, body: body, baseURL: "http://" + host + prefix)
-            return await self[destination].respond(to: request)
+            return self[destination].step(for: request)
         }
-        return .response(.json(404, [
+        return .reply(.response(.json(404, [
             "error": .string("no sandbox destination at \(path)"),
             "fix": .string("paths start with " + SandboxDestination.allCases.map(\.pathPrefix).joined(separator: ", ") + " or \(Self.controlPrefix)"),
-        ]))
+        ])))
     }
 
     func reset() {

@@ -2,6 +2,12 @@ import Foundation
 import Logging
 import SluiceSpec
 
+/// A reply now, or the part of the work that has to wait.
+enum SandboxStep: Sendable {
+    case reply(SandboxReply)
+    case later(@Sendable () async -> SandboxReply)
+}
+
 /// What the server does with a request.
 enum SandboxReply: Sendable {
     case response(SandboxResponse)
@@ -33,26 +39,46 @@ final class SimulatedDestination: Sendable {
     }
 
     func respond(to request: SandboxRequest) async -> SandboxReply {
+        switch step(for: request) {
+        case .reply(let reply): return reply
+        case .later(let remainder): return await remainder()
+        }
+    }
+
+    /// The answer, worked out at once unless a fault makes it wait (added latency, a `hang`
+    /// outage): then the waiting part comes back to be run asynchronously.
+    func step(for request: SandboxRequest) -> SandboxStep {
         let match = simulator.routes.match(method: request.method, path: request.path)
         let route = match?.key ?? RouteKey.unmatched(request.method)
 
         switch faults.outage(at: clock.now) {
         case .closeConnection?:
-            return finish(route, .closeConnection, outcome: .connectionClosed)
+            return .reply(finish(route, .closeConnection, outcome: .connectionClosed))
         case .noAnswer?:
             let reply = finish(route, .closeConnection, outcome: .unanswered)
-            await waitWhileUnanswering()
-            return reply
+            return .later {
+                await self.waitWhileUnanswering()
+                return reply
+            }
         case .serviceUnavailable?:
-            return answer(route, simulator.errorResponse(status: 503, message: "Service Unavailable"))
+            return .reply(answer(route, simulator.errorResponse(status: 503, message: "Service Unavailable")))
         case nil:
             break
         }
 
         let delay = faults.delay()
-        if delay > .zero { try? await Task.sleep(for: delay) }
-        let now = clock.now
+        if delay > .zero {
+            return .later {
+                try? await Task.sleep(for: delay)
+                return self.admit(request, match, route)
+            }
+        }
+        return .reply(admit(request, match, route))
+    }
 
+    /// Credentials, 429 storm, rate limit, injected error, and then the simulator itself.
+    private func admit(_ request: SandboxRequest, _ match: RouteMatch?, _ route: RouteKey) -> SandboxReply {
+        let now = clock.now
         var rateLimitHeaders: [(name: String, value: String)] = []
         if !simulator.isPublic(route) {
             if let denial = simulator.authenticate(request, now: now) {
