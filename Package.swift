@@ -65,6 +65,8 @@ let package = Package(
         .executableTarget(name: "sluice", dependencies: [
             "SluiceSpec", "SluiceStore", "SluiceServer", "SluiceDestinations", "SluiceDelivery", "SluiceSandbox", "SluiceConsole",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,11 +1,17 @@
 import ArgumentParser
+import NIOCore
+import NIOPosix
 import SluiceConsole
 
 @main
 struct Sluice: AsyncParsableCommand {
     /// Blocks SIGWINCH before any other thread exists, so only the console's thread sees it.
+    /// Then makes NIO's event loops Swift Concurrency's executor: a delivery resumed by its HTTP
+    /// reply, or an ingest request by its commit, continues on the thread that saw the event
+    /// instead of hopping to a separate pool. That hop cost more than the exchange itself.
     static func main() async {
         ConsoleApp.prepareProcess()
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await main(nil)
     }
 
