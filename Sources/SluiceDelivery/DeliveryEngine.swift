@@ -309,15 +309,19 @@ public final class DeliveryEngine: Sendable {
         }
     }
 
-    /// Commits the job changes before the lane moves on, so after a crash at most the
-    /// deliveries in flight are repeated.
+    /// The lane moves on as soon as the outcome is queued for the group commit (commits are
+    /// applied in queue order, so a later outcome never lands before an earlier one). The
+    /// in-flight slot is held until the commit, so after a crash at most the in-flight bound of
+    /// deliveries is repeated.
     private func finish(_ batch: DestinationWorker.Batch, worker: DestinationWorker, updates: [JobUpdate], records: [AttemptRecord], completion: DestinationWorker.Completion) async {
         do {
-            try await committer.commit(updates: updates, attempts: records)
+            try await committer.commit(updates: updates, attempts: records) {
+                worker.complete(batch, completion, keepingSlot: true)
+            }
         } catch {
             logger.error("could not record a delivery outcome: \(error)")
         }
-        worker.complete(batch, completion)
+        worker.releaseSlot()
     }
 }
 
@@ -351,7 +355,8 @@ final class UpdateCommitter: Sendable {
         self.ringSize = ringSize
     }
 
-    func commit(updates: [JobUpdate], attempts: [AttemptRecord]) async throws {
+    /// Queues the changes, calls `queued`, and returns once they are committed.
+    func commit(updates: [JobUpdate], attempts: [AttemptRecord], queued: () -> Void = {}) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let startWriter = pending.withLock { state -> Bool in
                 state.updates += updates
@@ -361,6 +366,7 @@ final class UpdateCommitter: Sendable {
                 state.writing = true
                 return true
             }
+            queued()
             if startWriter { Task { await self.drain() } }
         }
     }

@@ -132,10 +132,13 @@ final class DestinationWorker: Sendable {
         case retry(at: Millis, attempts: Int)
     }
 
-    func complete(_ batch: Batch, _ completion: Completion) {
+    /// Takes the batch off its lane so the lane's next job can go. With `keepingSlot`, the
+    /// batch still counts against the in-flight bound until `releaseSlot()`: its outcome is
+    /// not committed yet, and a crash would repeat it.
+    func complete(_ batch: Batch, _ completion: Completion, keepingSlot: Bool = false) {
         lanes.withLock { state in
             state.busy.remove(batch.lane)
-            state.inFlight -= 1
+            if !keepingSlot { state.inFlight -= 1 }
             // Taken out of the dictionary (not copied) so it is changed in place, then put back.
             var queued = state.jobs.removeValue(forKey: batch.lane) ?? []
             switch completion {
@@ -162,6 +165,11 @@ final class DestinationWorker: Sendable {
                 if head > Date().millis { state.delayed[batch.lane] = head } else { state.markReady(batch.lane) }
             }
         }
+        wake()
+    }
+
+    func releaseSlot() {
+        lanes.withLock { $0.inFlight -= 1 }
         wake()
     }
 
