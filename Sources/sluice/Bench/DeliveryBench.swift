@@ -171,6 +171,10 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         let ingested = clock.now - started
         try await waitDelivered(users + events)
         let total = clock.now - started
+        try await Task.sleep(for: .milliseconds(1_100))  // one more stats flush, for the latency figures
+        if let totals = engine.stats.totals()["intercom"] {
+            print(String(format: "  delivery latency in the last second with traffic: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms", totals.p50Ms, totals.p95Ms, totals.p99Ms))
+        }
         try await client.shutdown()
         await transport.shutdown()
         await sandbox.shutdown()
