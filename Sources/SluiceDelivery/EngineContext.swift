@@ -95,15 +95,11 @@ final class EngineContext: MappingContext {
         // One masker per exchange; text is masked as recorded, so the body is not masked as
         // JSON and then serialized again.
         let masker = SecretMasker(request.secrets)
-        let headers = request.headers.map { entry in
-            HTTPHeaders.sameName(entry.name, "Authorization")
-                ? (entry.name, HTTPRequest.maskedAuthorization(entry.value)) : (entry.name, masker.mask(entry.value))
-        }
         let body = request.body.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
         records.append(AttemptRecord(
             destination: destination.rawValue, at: at, messageIds: jobs.map(\.messageId), eventIds: jobs.map(\.eventId),
             user: user, callType: jobs.first?.type.rawValue ?? "", method: request.method.rawValue, url: masker.mask(request.url),
-            requestHeaders: headers,
+            requestHeaders: request.maskedHeaders(by: masker).map { ($0.name, $0.value) },
             requestBody: Self.truncated(masker.mask(body)),
             status: response?.status,
             responseHeaders: CredentialMasking.maskHeaders(response?.headers.map { ($0.name, $0.value) } ?? []),

@@ -107,10 +107,7 @@ public struct HTTPRequest: Sendable, Hashable {
     public func redacted(by masker: SecretMasker) -> HTTPRequest {
         var copy = self
         copy.url = masker.mask(url)
-        copy.headers = HTTPHeaders(headers.map { entry in
-            if HTTPHeaders.sameName(entry.name, "Authorization") { return (name: entry.name, value: Self.maskedAuthorization(entry.value)) }
-            return (name: entry.name, value: masker.mask(entry.value))
-        })
+        copy.headers = HTTPHeaders(maskedHeaders(by: masker))
         if case .form(let fields)? = body {
             copy.body = .form(fields.mapValues { masker.mask($0) })
         } else if case .json(let json)? = body, !masker.isEmpty {
@@ -118,6 +115,14 @@ public struct HTTPRequest: Sendable, Hashable {
         }
         copy.secrets = []
         return copy
+    }
+
+    /// The headers with Authorization's credential and every secret masked.
+    public func maskedHeaders(by masker: SecretMasker) -> [(name: String, value: String)] {
+        headers.map { entry in
+            HTTPHeaders.sameName(entry.name, "Authorization")
+                ? (name: entry.name, value: Self.maskedAuthorization(entry.value)) : (name: entry.name, value: masker.mask(entry.value))
+        }
     }
 
     /// `Bearer ••••9c2e`: the scheme stays, the credential is masked.
