@@ -52,3 +52,16 @@ import Testing
         #expect(redacted.secrets.isEmpty)
     }
 }
+
+@Suite struct CredentialMaskingBodyTests {
+    @Test func credentialKeysAreMaskedWhateverTheirCase() {
+        let body = #"{"ACCESS_TOKEN":"abcdefghijklmnop1234","Password":"hunter2hunter2","name":"Ada"}"#
+        #expect(CredentialMasking.maskBody(body) == #"{"ACCESS_TOKEN":"••••1234","Password":"••••ter2","name":"Ada"}"#)
+    }
+
+    @Test func aBodyNamingNoCredentialIsReturnedUnparsed() {
+        let body = #"{"type":"contact", "id":"c1"}"#  // the odd spacing would not survive a parse and rewrite
+        #expect(CredentialMasking.maskBody(body) == body)
+        #expect(CredentialMasking.maskBody("not json, token=abc") == "not json, token=abc")
+    }
+}

@@ -11,11 +11,15 @@ public enum CredentialMasking {
             || folded == "api_key" || folded == "apikey" || folded == "authorization" || folded == "set-cookie" || folded == "cookie"
     }
 
+    /// Every credential name `isCredentialName` knows contains one of these (ignoring case): a
+    /// byte scan for them decides whether a body is worth parsing.
+    static let credentialHints = ["token", "secret", "password", "api_key", "apikey", "authorization", "cookie"]
+
     /// The body with every string value under a credential-named key masked; text that is not
     /// JSON, or names no credential, comes back unchanged.
     public static func maskBody(_ text: String) -> String {
         // Cheap test first: most bodies name no credential and are never parsed.
-        guard text.contains("oken") || text.contains("ecret") || text.contains("assword") || text.contains("pi_key"),
+        guard credentialHints.contains(where: { SecretMasker.containsIgnoringASCIICase($0, in: text) }),
               let json = try? JSONParser.parse(text)
         else { return text }
         let masked = mask(json)

@@ -17,16 +17,49 @@ public struct SecretMasker: Sendable {
         for secret in secrets where !secret.isEmpty {
             let raw = secret.reveal()
             var forms = [raw]
-            let encoded = URLEncoding.component(raw)
-            if encoded != raw { forms.append(encoded) }
-            let escaped = String(JSONWriter.string(.string(raw)).dropFirst().dropLast())
-            if escaped != raw, !forms.contains(escaped) { forms.append(escaped) }
+            // Most keys are letters and digits, which neither encoding changes.
+            if !raw.utf8.allSatisfy(Self.isUnreserved) {
+                let encoded = URLEncoding.component(raw)
+                if encoded != raw { forms.append(encoded) }
+                let escaped = String(JSONWriter.string(.string(raw)).dropFirst().dropLast())
+                if escaped != raw, !forms.contains(escaped) { forms.append(escaped) }
+            }
             patterns += forms.map { Pattern(needle: Array($0.utf8), replacement: secret.masked) }
         }
         self.patterns = patterns
     }
 
     public var isEmpty: Bool { patterns.isEmpty }
+
+    /// RFC 3986 unreserved: left alone by percent-encoding, and by JSON escaping too.
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Whether `text` holds `needle` (lowercase ASCII), ignoring ASCII case.
+    public static func containsIgnoringASCIICase(_ needle: String, in text: String) -> Bool {
+        let needle = Array(needle.utf8)
+        guard let first = needle.first else { return true }
+        var text = text
+        return text.withUTF8 { haystack in
+            guard haystack.count >= needle.count else { return false }
+            for index in 0...(haystack.count - needle.count) where haystack[index] | 0x20 == first {
+                var matched = true
+                for offset in 1..<needle.count where haystack[index + offset] | 0x20 != needle[offset] {
+                    matched = false
+                    break
+                }
+                if matched { return true }
+            }
+            return false
+        }
+    }
 
     public func mask(_ text: String) -> String {
         var result = text
