@@ -9,6 +9,8 @@ public struct EngineOptions: Sendable {
     public var maxInFlightPerDestination = 16
     public var retry = RetryPolicy()
     public var attemptRingSize = 2_000
+    /// How often attempt records are written to the store (the console reads them from there).
+    public var attemptFlushInterval: Duration = .seconds(1)
     public var requestTimeout: Duration = .seconds(30)
     public var routerBatchSize = 2_000
     public var coalesceIdentifies = true
@@ -35,6 +37,7 @@ public final class DeliveryEngine: Sendable {
     private let workers: [DestinationID: DestinationWorker]
     private let settings: Mutex<(file: SettingsFile, version: Int64)>
     private let committer: UpdateCommitter
+    private let attemptRing: AttemptRing
 
     public init(store: any Store, transport: any HTTPTransport, options: EngineOptions = EngineOptions(), logger: Logger = Logger(label: "sluice.delivery")) async throws {
         self.store = store
@@ -51,7 +54,8 @@ public final class DeliveryEngine: Sendable {
             workers[id] = DestinationWorker(id: id, limiter: limiter, mappingState: state, maxInFlight: options.maxInFlightPerDestination)
         }
         self.workers = workers
-        committer = UpdateCommitter(store: store, ringSize: options.attemptRingSize)
+        committer = UpdateCommitter(store: store)
+        attemptRing = AttemptRing(ringSize: options.attemptRingSize)
         // Resume exactly where delivery stopped: every queued job goes back into its lane.
         let queued = try await store.jobs(states: [.queued], destination: nil)
         for (id, worker) in workers {
@@ -89,17 +93,41 @@ public final class DeliveryEngine: Sendable {
 
     public var currentSettings: SettingsFile { settings.withLock { $0.file } }
 
-    /// Runs until cancelled.
+    /// Runs until cancelled; then writes out the attempt records not yet persisted.
     public func run() async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.routerLoop() }
-            group.addTask { try await self.settingsLoop() }
-            group.addTask { try await self.housekeepingLoop() }
-            for worker in workers.values {
-                group.addTask { await self.workerLoop(worker) }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.routerLoop() }
+                group.addTask { try await self.settingsLoop() }
+                group.addTask { try await self.housekeepingLoop() }
+                group.addTask { try await self.attemptLoop() }
+                for worker in workers.values {
+                    group.addTask { await self.workerLoop(worker) }
+                }
+                try await group.next()
+                group.cancelAll()
             }
-            try await group.next()
-            group.cancelAll()
+        } catch {
+            // A task of its own: this one is cancelled, and the write must still happen.
+            await Task { await self.flushAttempts() }.value
+            throw error
+        }
+    }
+
+    private func attemptLoop() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: options.attemptFlushInterval)
+            await flushAttempts()
+        }
+    }
+
+    private func flushAttempts() async {
+        let records = attemptRing.take()
+        guard !records.isEmpty else { return }
+        do {
+            try await store.appendAttempts(records, ringSize: options.attemptRingSize)
+        } catch {
+            logger.error("could not record \(records.count) attempts for the inspector: \(error)")
         }
     }
 
@@ -314,8 +342,9 @@ public final class DeliveryEngine: Sendable {
     /// in-flight slot is held until the commit, so after a crash at most the in-flight bound of
     /// deliveries is repeated.
     private func finish(_ batch: DestinationWorker.Batch, worker: DestinationWorker, updates: [JobUpdate], records: [AttemptRecord], completion: DestinationWorker.Completion) async {
+        attemptRing.append(records)
         do {
-            try await committer.commit(updates: updates, attempts: records) {
+            try await committer.commit(updates) {
                 worker.complete(batch, completion, keepingSlot: true)
             }
         } catch {
@@ -337,30 +366,26 @@ public struct EngineError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Group-commits job updates and attempt records from concurrent deliveries.
+/// Group-commits job updates from concurrent deliveries.
 final class UpdateCommitter: Sendable {
     private struct Pending {
         var updates: [JobUpdate] = []
-        var attempts: [AttemptRecord] = []
         var waiters: [CheckedContinuation<Void, any Error>] = []
         var writing = false
     }
 
     private let store: any DeliveryStore
-    private let ringSize: Int
     private let pending = Mutex(Pending())
 
-    init(store: any DeliveryStore, ringSize: Int) {
+    init(store: any DeliveryStore) {
         self.store = store
-        self.ringSize = ringSize
     }
 
     /// Queues the changes, calls `queued`, and returns once they are committed.
-    func commit(updates: [JobUpdate], attempts: [AttemptRecord], queued: () -> Void = {}) async throws {
+    func commit(_ updates: [JobUpdate], queued: () -> Void = {}) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let startWriter = pending.withLock { state -> Bool in
                 state.updates += updates
-                state.attempts += attempts
                 state.waiters.append(continuation)
                 if state.writing { return false }
                 state.writing = true
@@ -377,13 +402,12 @@ final class UpdateCommitter: Sendable {
                 if state.waiters.isEmpty { state.writing = false; return nil }
                 let batch = state
                 state.updates = []
-                state.attempts = []
                 state.waiters = []
                 return batch
             }
             guard let batch else { return }
             do {
-                try await store.record(batch.updates, attempts: batch.attempts, ringSize: ringSize)
+                try await store.apply(batch.updates)
                 for waiter in batch.waiters { waiter.resume() }
             } catch {
                 for waiter in batch.waiters { waiter.resume(throwing: error) }

@@ -30,8 +30,6 @@ public protocol DeliveryStore: Sendable {
 
     // Attempts: a ring of the newest `ringSize` per destination.
     func appendAttempts(_ records: [AttemptRecord], ringSize: Int) async throws
-    /// Job updates and their attempt records in one transaction (the engine's hot path).
-    func record(_ updates: [JobUpdate], attempts: [AttemptRecord], ringSize: Int) async throws
     func attempts(destination: String?, limit: Int, beforeId: Int64?) async throws -> [AttemptRecord]
 
     // Stats, skip reasons, rate limits.
@@ -242,19 +240,6 @@ extension SQLiteEventStore: DeliveryStore {
         try await pool.write { db in try Self.apply(updates, db) }
     }
 
-    public func record(_ updates: [JobUpdate], attempts: [AttemptRecord], ringSize: Int) async throws {
-        let trim = ringTrim.withLock { last -> Bool in
-            let now = Date().timeIntervalSince1970
-            guard now - last >= 1 else { return false }
-            last = now
-            return true
-        }
-        try await pool.write { db in
-            try Self.apply(updates, db)
-            try Self.insertAttempts(attempts, ringSize: trim ? ringSize : nil, db)
-        }
-    }
-
     static func apply(_ updates: [JobUpdate], _ db: Database) throws {
         do {
             let delete = try db.cachedStatement(sql: "DELETE FROM jobs WHERE id = ?")
@@ -371,8 +356,8 @@ extension SQLiteEventStore: DeliveryStore {
         try await pool.write { db in try Self.insertAttempts(records, ringSize: ringSize, db) }
     }
 
-    /// Inserts attempt records; with a `ringSize`, also trims each destination's ring to it.
-    static func insertAttempts(_ records: [AttemptRecord], ringSize: Int?, _ db: Database) throws {
+    /// Inserts attempt records and trims each destination's ring to `ringSize`.
+    static func insertAttempts(_ records: [AttemptRecord], ringSize: Int, _ db: Database) throws {
         guard !records.isEmpty else { return }
         do {
             let insert = try db.cachedStatement(sql: """
@@ -393,7 +378,6 @@ extension SQLiteEventStore: DeliveryStore {
                     record.outcome, JSONWriter.string(.array(record.notes.map { .string($0) })),
                 ])
             }
-            guard let ringSize else { return }
             for destination in destinations {
                 try db.execute(sql: """
                     DELETE FROM attempts WHERE destination = ? AND id <= (

@@ -31,8 +31,6 @@ public final class SQLiteEventStore: EventStore, Sendable {
     public let path: String
     let pool: DatabasePool
     private let committer: GroupCommitter
-    /// When the attempts ring was last trimmed (seconds since the epoch).
-    let ringTrim = Mutex(0.0)
 
     public init(path: String, options: SQLiteStoreOptions = SQLiteStoreOptions()) throws {
         self.path = path

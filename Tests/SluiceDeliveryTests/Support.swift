@@ -125,6 +125,7 @@ func fastRetries() -> EngineOptions {
     var options = EngineOptions()
     options.retry = RetryPolicy(baseDelay: 0.01, maxDelay: 0.05, maxAge: 3600)
     options.settingsPollInterval = .milliseconds(50)
+    options.attemptFlushInterval = .milliseconds(50)
     options.rateLimitScale = 100
     return options
 }

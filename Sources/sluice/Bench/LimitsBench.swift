@@ -44,6 +44,7 @@ struct LimitsBenchCommand: AsyncParsableCommand {
         print("sluice bench limits: warming up until the next minute, then measuring 60 s …")
         while Date().timeIntervalSince1970 < start + 60 { try await Task.sleep(for: .milliseconds(100)) }
         task.cancel()
+        _ = try? await task.value  // the engine writes out its last attempt records on the way out
         let helpScout = try await store.attempts(destination: "helpscout", limit: 100_000, beforeId: nil)
             .filter { Double($0.at) / 1000 >= start && Double($0.at) / 1000 < start + 60 }
         let intercom = try await store.attempts(destination: "intercom", limit: 100_000, beforeId: nil)
