@@ -95,6 +95,7 @@ public final class DeliveryEngine: Sendable {
 
     /// Runs until cancelled; then writes out the attempt records not yet persisted.
     public func run() async throws {
+        var failure: (any Error)?
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.routerLoop() }
@@ -108,10 +109,12 @@ public final class DeliveryEngine: Sendable {
                 group.cancelAll()
             }
         } catch {
-            // A task of its own: this one is cancelled, and the write must still happen.
-            await Task { await self.flushAttempts() }.value
-            throw error
+            failure = error
         }
+        // However the loops ended, and in a task of its own: this one is cancelled, and the
+        // write must still happen.
+        await Task { await self.flushAttempts() }.value
+        if let failure { throw failure }
     }
 
     private func attemptLoop() async throws {
