@@ -353,11 +353,19 @@ extension SQLiteEventStore: DeliveryStore {
 
     public func appendAttempts(_ records: [AttemptRecord], ringSize: Int) async throws {
         guard !records.isEmpty else { return }
-        try await pool.write { db in try Self.insertAttempts(records, ringSize: ringSize, db) }
+        // Trimming walks the ring's index, so it runs at most once a second; between trims the
+        // ring holds at most a second more than `ringSize`.
+        let trim = ringTrim.withLock { last -> Bool in
+            let now = Date().timeIntervalSince1970
+            guard now - last >= 1 else { return false }
+            last = now
+            return true
+        }
+        try await pool.write { db in try Self.insertAttempts(records, ringSize: trim ? ringSize : nil, db) }
     }
 
-    /// Inserts attempt records and trims each destination's ring to `ringSize`.
-    static func insertAttempts(_ records: [AttemptRecord], ringSize: Int, _ db: Database) throws {
+    /// Inserts attempt records; with a `ringSize`, also trims each destination's ring to it.
+    static func insertAttempts(_ records: [AttemptRecord], ringSize: Int?, _ db: Database) throws {
         guard !records.isEmpty else { return }
         do {
             let insert = try db.cachedStatement(sql: """
@@ -378,6 +386,7 @@ extension SQLiteEventStore: DeliveryStore {
                     record.outcome, JSONWriter.string(.array(record.notes.map { .string($0) })),
                 ])
             }
+            guard let ringSize else { return }
             for destination in destinations {
                 try db.execute(sql: """
                     DELETE FROM attempts WHERE destination = ? AND id <= (

@@ -30,6 +30,8 @@ public struct SQLiteStoreOptions: Sendable {
 public final class SQLiteEventStore: EventStore, Sendable {
     public let path: String
     let pool: DatabasePool
+    /// When the attempts ring was last trimmed (seconds since the epoch).
+    let ringTrim = Mutex(0.0)
     private let committer: GroupCommitter
 
     public init(path: String, options: SQLiteStoreOptions = SQLiteStoreOptions()) throws {
