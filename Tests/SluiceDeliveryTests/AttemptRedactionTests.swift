@@ -19,11 +19,13 @@ extension SandboxAcceptance {
         ])
         let engine = try await rig.engine()
         let done = try await runEngine(engine) {
-            guard engine.isIdle, !rig.objects(.clientsuccess, "events").isEmpty else { return false }
-            return try await rig.store.jobs(states: [.queued], destination: nil).isEmpty
+            guard engine.isIdle, !rig.objects(.clientsuccess, "events").isEmpty,
+                  try await rig.store.jobs(states: [.queued], destination: nil).isEmpty else { return false }
+            // Attempt records reach the store on the engine's flush.
+            let recorded = try await rig.store.attempts(destination: nil, limit: 100, beforeId: nil)
+            return Set(recorded.map(\.destination)).count == 4 && recorded.contains { $0.destination == "clientsuccess" && $0.url.contains("/events/") }
         }
         #expect(done)
-        try await Task.sleep(for: .milliseconds(100))
         let attempts = try await rig.store.attempts(destination: nil, limit: 100, beforeId: nil)
         #expect(Set(attempts.map(\.destination)) == ["helpscout", "zendesk", "clientsuccess", "intercom"])
         let credentials = rig.sandbox.credentials

@@ -55,13 +55,16 @@ import Testing
         try await ingest(store, (0..<5).map { identify("u1", "i\($0)", traits: ["plan": .string("plan-\($0)"), "step\($0)": true]) })
         let api = FakeIntercom()
         let engine = try await DeliveryEngine(store: store, transport: api, options: fastRetries())
-        #expect(try await runEngine(engine) { engine.isIdle && api.state.withLock { $0.contacts["u1"] != nil } })
+        // Attempt records reach the store on the engine's flush, so wait for them too.
+        #expect(try await runEngine(engine) {
+            guard engine.isIdle, api.state.withLock({ $0.contacts["u1"] != nil }) else { return false }
+            return try await store.attempts(destination: "intercom", limit: 10, beforeId: nil).contains { $0.url.hasSuffix("/contacts") }
+        })
         let requests = api.state.withLock { $0.requests }
         #expect(requests.filter { $0 == "POST /contacts" || $0.hasPrefix("PUT") }.count == 1)
         let contact = try #require(api.state.withLock { $0.contacts["u1"] })
         #expect(contact["custom_attributes"]?["plan"] == "plan-4")
         #expect(contact["custom_attributes"]?["step0"] == true)
-        try await Task.sleep(for: .milliseconds(100))
         let attempts = try await store.attempts(destination: "intercom", limit: 10, beforeId: nil)
         let create = try #require(attempts.first { $0.url.hasSuffix("/contacts") })
         #expect(create.messageIds == ["i0", "i1", "i2", "i3", "i4"])
