@@ -59,6 +59,11 @@ import Testing
         #expect(CredentialMasking.maskBody(body) == #"{"ACCESS_TOKEN":"••••1234","Password":"••••ter2","name":"Ada"}"#)
     }
 
+    @Test func keysWithUnderscoresAreFoundToo() {
+        #expect(CredentialMasking.maskBody(#"{"api_key":"abcdefghijklmnop9876"}"#) == #"{"api_key":"••••9876"}"#)
+        #expect(CredentialMasking.maskBody(#"{"API_KEY":"abcdefghijklmnop9876"}"#) == #"{"API_KEY":"••••9876"}"#)
+    }
+
     @Test func aBodyNamingNoCredentialIsReturnedUnparsed() {
         let body = #"{"type":"contact", "id":"c1"}"#  // the odd spacing would not survive a parse and rewrite
         #expect(CredentialMasking.maskBody(body) == body)

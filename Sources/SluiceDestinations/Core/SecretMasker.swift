@@ -45,20 +45,8 @@ public struct SecretMasker: Sendable {
     /// Whether `text` holds `needle` (lowercase ASCII), ignoring ASCII case.
     public static func containsIgnoringASCIICase(_ needle: String, in text: String) -> Bool {
         let needle = Array(needle.utf8)
-        guard let first = needle.first else { return true }
         var text = text
-        return text.withUTF8 { haystack in
-            guard haystack.count >= needle.count else { return false }
-            for index in 0...(haystack.count - needle.count) where haystack[index] | 0x20 == first {
-                var matched = true
-                for offset in 1..<needle.count where haystack[index + offset] | 0x20 != needle[offset] {
-                    matched = false
-                    break
-                }
-                if matched { return true }
-            }
-            return false
-        }
+        return text.withUTF8 { haystack in firstIndex(of: needle, in: haystack, from: 0, ignoringASCIICase: true) != nil }
     }
 
     public func mask(_ text: String) -> String {
@@ -100,14 +88,20 @@ public struct SecretMasker: Sendable {
         }
     }
 
-    private static func firstIndex(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    /// With `ignoringASCIICase`, `needle` must be lowercase; only A–Z in the haystack are folded.
+    private static func firstIndex(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from start: Int,
+                                   ignoringASCIICase: Bool = false) -> Int? {
         guard let first = needle.first, haystack.count - start >= needle.count else { return nil }
+        @inline(__always) func byte(_ at: Int) -> UInt8 {
+            let value = haystack[at]
+            return ignoringASCIICase && value >= 0x41 && value <= 0x5A ? value | 0x20 : value
+        }
         var index = start
         let last = haystack.count - needle.count
         while index <= last {
-            if haystack[index] == first {
+            if byte(index) == first {
                 var matched = true
-                for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
+                for offset in 1..<needle.count where byte(index + offset) != needle[offset] {
                     matched = false
                     break
                 }
