@@ -34,6 +34,7 @@ public final class DeliveryEngine: Sendable {
     let options: EngineOptions
     let logger: Logger
     public let stats = StatsCollector()
+    public let stageTimings = StageTimings()
     private let workers: [DestinationID: DestinationWorker]
     private let settings: Mutex<(file: SettingsFile, version: Int64)>
     private let committer: UpdateCommitter
@@ -273,9 +274,16 @@ public final class DeliveryEngine: Sendable {
         let attempt = head.attempts + 1
         let context = EngineContext(destination: id, state: worker.mappingState, limiter: worker.limiter, transport: transport,
                                     timeout: options.requestTimeout, jobs: batch.jobs, user: event.userKey, attempt: attempt)
+        var outcomeAt = started
+        defer {
+            let now = ContinuousClock.now
+            stageTimings.record(queued: started - batch.takenAt, engine: outcomeAt - started - context.exchangeTime,
+                                exchange: context.exchangeTime, commit: now - outcomeAt)
+        }
         do {
             let outcome = try await Destinations.map(event, to: id, settings: file, context: context)
-            let latency = (ContinuousClock.now - started).milliseconds
+            outcomeAt = ContinuousClock.now
+            let latency = (outcomeAt - started).milliseconds
             switch outcome {
             case .delivered(let notes):
                 context.finish(outcome: batch.jobs.count > 1 ? "delivered (\(batch.jobs.count) identifies coalesced)" : "delivered", notes: notes)
@@ -297,6 +305,7 @@ public final class DeliveryEngine: Sendable {
                 // No race with the releasing group call: it is in the same lane, behind this job.
             }
         } catch {
+            outcomeAt = ContinuousClock.now
             await handleFailure(error, batch: batch, worker: worker, context: context, attempt: attempt)
         }
     }

@@ -91,6 +91,7 @@ final class DestinationWorker: Sendable {
         var lane: String
         var jobs: [Job]
         var events: [Int64: Event]
+        var takenAt = ContinuousClock.now
     }
 
     /// Takes as many due lane heads as the in-flight bound allows.

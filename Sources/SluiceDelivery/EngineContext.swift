@@ -50,6 +50,8 @@ final class EngineContext: MappingContext {
     private(set) var records: [AttemptRecord] = []
     private(set) var lastResponse: HTTPResponse?
     private(set) var lastRequest: HTTPRequest?
+    /// Time spent in the transport, for `StageTimings`.
+    private(set) var exchangeTime: Duration = .zero
 
     static let maxRecordedBody = 64 * 1024
 
@@ -70,6 +72,7 @@ final class EngineContext: MappingContext {
         let started = ContinuousClock.now
         let at = Date().millis
         lastRequest = request
+        defer { exchangeTime += ContinuousClock.now - started }
         do {
             let response = try await transport.send(request, timeout: timeout)
             let latency = (ContinuousClock.now - started).milliseconds

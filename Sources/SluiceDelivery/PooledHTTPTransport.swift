@@ -166,19 +166,21 @@ struct Target: Equatable {
     init(url: String) throws {
         let tls: Bool
         let rest: Substring
-        if url.lowercased().hasPrefix("http://") {
+        // Only the scheme is case-folded: lowercasing the whole URL allocated per request.
+        let scheme = url.prefix(8).lowercased()
+        if scheme.hasPrefix("http://") {
             tls = false
             rest = url.dropFirst(7)
-        } else if url.lowercased().hasPrefix("https://") {
+        } else if scheme == "https://" {
             tls = true
             rest = url.dropFirst(8)
         } else {
             throw Invalid(description: "only http:// and https:// URLs can be delivered to")
         }
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        let authorityEnd = rest.utf8.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? rest.endIndex
         let authority = rest[..<authorityEnd]
-        var target = String(rest[authorityEnd...])
-        if let fragment = target.firstIndex(of: "#") { target = String(target[..<fragment]) }
+        let afterAuthority = rest[authorityEnd...]
+        var target = String(afterAuthority[..<(afterAuthority.utf8.firstIndex(of: UInt8(ascii: "#")) ?? afterAuthority.endIndex)])
         if target.isEmpty || target.hasPrefix("?") { target = "/" + target }
         guard !authority.isEmpty else { throw Invalid(description: "the URL has no host") }
         guard !authority.contains("@") else { throw Invalid(description: "credentials in the URL are not sent; use the destination's settings") }
@@ -245,10 +247,12 @@ final class PooledConnection: Sendable {
     func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, maxResponseBytes: Int) async throws -> (HTTPResponseHead, ByteBuffer?) {
         let promise = channel.eventLoop.makePromise(of: ExchangeResult.self)
         let handler = self.handler
-        channel.eventLoop.execute {
+        @Sendable func start() {
             guard let exchangeHandler = handler.value else { return promise.fail(ExchangeFailure.closedBeforeReply) }
             exchangeHandler.start(head, body: body, promise: promise, timeout: timeout, maxResponseBytes: maxResponseBytes)
         }
+        // With NIO's loops as the concurrency executor the caller is often on this very loop.
+        if channel.eventLoop.inEventLoop { start() } else { channel.eventLoop.execute(start) }
         let result = try await promise.futureResult.get()
         return (result.head, result.body)
     }

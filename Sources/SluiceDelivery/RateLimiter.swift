@@ -1,5 +1,6 @@
 import Foundation
 import SluiceDestinations
+import SluiceSpec
 import SluiceStore
 import Synchronization
 
@@ -156,12 +157,12 @@ public final class RateLimiter: Sendable {
     }
 
     static func integer(_ headers: HTTPHeaders, _ names: [String]) -> Int? {
-        for name in names { if let value = headers[name].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) { return value } }
+        for name in names { if let value = headers[name].flatMap({ Int($0.trimmingASCIIWhitespace()) }) { return value } }
         return nil
     }
 
     static func double(_ headers: HTTPHeaders, _ names: [String]) -> Double? {
-        for name in names { if let value = headers[name].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) { return value } }
+        for name in names { if let value = headers[name].flatMap({ Double($0.trimmingASCIIWhitespace()) }) { return value } }
         return nil
     }
 }

@@ -342,7 +342,7 @@ final class IntercomSimulator: APISimulator {
                              "metadata '\(entry.key)' is nested; only strings, numbers, booleans, Monetary Amounts {amount, currency} and Rich Links {url, value} are accepted")
             }
         }
-        let folded = name.trimmingCharacters(in: .whitespaces).lowercased()
+        let folded = name.trimmingASCIIWhitespace().lowercased()
         let limit = options.intercomEventNameLimit
         enum Outcome { case stored, unknownUser, tooManyNames }
         let outcome: Outcome = state.withLock { state in

@@ -235,16 +235,6 @@ enum BearerToken {
     }
 }
 
-extension Substring {
-    /// Spaces and tabs off both ends, without Foundation's Unicode machinery (a hot path).
-    func trimmingASCIIWhitespace() -> String {
-        let utf8 = self.utf8
-        guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
-              let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
-        else { return "" }
-        return String(self[first...last])
-    }
-}
 
 /// Constant-time comparison, so a sandbox used in a shared environment does not leak how many
 /// leading characters of a secret were right.

@@ -154,5 +154,11 @@ import Testing
         let v6 = try Target(url: "http://[::1]:8080/x")
         #expect(v6.origin == Origin(tls: false, host: "::1", port: 8080))
         #expect(v6.hostHeader == "[::1]:8080")
+        let fragment = try Target(url: "Http://example.com/a/b?q=1#part")
+        #expect(fragment.origin == Origin(tls: false, host: "example.com", port: 80))
+        #expect(fragment.pathAndQuery == "/a/b?q=1")
+        #expect(throws: Target.Invalid.self) { try Target(url: "ftp://example.com/") }
+        #expect(throws: Target.Invalid.self) { try Target(url: "https:/example.com") }
+        #expect(throws: Target.Invalid.self) { try Target(url: "http://") }
     }
 }

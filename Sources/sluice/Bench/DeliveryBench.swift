@@ -30,11 +30,16 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         await asyncHTTPClient.shutdown()
         print(String(format: "  reference: bare HTTP exchanges through AsyncHTTPClient                                   %8.0f requests/s", generic))
         let pooled = PooledHTTPTransport(maxConnectionsPerOrigin: maxInFlight)
+        let cpuBefore = ProcessCPU.seconds()
         let rawHTTP = try await Self.rawHTTP(requests: 20_000, concurrency: maxInFlight, transport: pooled)
+        let rawCPU = (ProcessCPU.seconds() - cpuBefore) / 20_000
         await pooled.shutdown()
-        print(String(format: "  baseline: bare HTTP exchanges with the sandbox (engine's transport, no ingest, store or engine)  %8.0f requests/s", rawHTTP))
+        print(String(format: "  baseline: bare HTTP exchanges with the sandbox (engine's transport, no ingest, store or engine)  %8.0f requests/s, %.0f µs CPU each",
+                     rawHTTP, rawCPU * 1e6))
         let throughput = try await Self.throughput(events: events, users: users, maxInFlight: maxInFlight, inMemory: inMemoryAPI)
         print(String(format: "  ingest only (same batches, same process)  %8.0f events/s", throughput.ingestOnlyRate))
+        print(String(format: "  CPU per event end to end (both sides, all threads): %.0f µs, %.1f× a bare exchange's; %.2f of %d cores busy",
+                     throughput.cpuPerEvent * 1e6, throughput.cpuPerEvent / rawCPU, throughput.coresBusy, ProcessInfo.processInfo.activeProcessorCount))
         print(String(format: "  end to end, ingest → sandbox ack          %8.0f events/s  (%.2f of ingest only, %.2f of bare HTTP)",
                      throughput.endToEndRate, throughput.endToEndRate / throughput.ingestOnlyRate, throughput.endToEndRate / rawHTTP))
         if throughputOnly {
@@ -52,6 +57,8 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
     struct Throughput {
         var ingestOnlyRate: Double
         var endToEndRate: Double
+        var cpuPerEvent: Double
+        var coresBusy: Double
     }
 
     static func quietLogger() -> Logger {
@@ -146,6 +153,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
             })
         }
         try await waitDelivered(users)
+        _ = engine.stageTimings.take()
 
         let clock = ContinuousClock()
         let bodies = stride(from: 0, to: events, by: 100).map { start in
@@ -155,6 +163,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
             }
         }
         let started = clock.now
+        let cpuStarted = ProcessCPU.seconds()
         let next = TicketCounter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
@@ -171,6 +180,8 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         let ingested = clock.now - started
         try await waitDelivered(users + events)
         let total = clock.now - started
+        print("  where a delivery's time went: \(engine.stageTimings.take())")
+        let cpu = ProcessCPU.seconds() - cpuStarted
         try await Task.sleep(for: .milliseconds(1_100))  // one more stats flush, for the latency figures
         if let totals = engine.stats.totals()["intercom"] {
             print(String(format: "  delivery latency in the last second with traffic: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms", totals.p50Ms, totals.p95Ms, totals.p99Ms))
@@ -178,7 +189,8 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         try await client.shutdown()
         await transport.shutdown()
         await sandbox.shutdown()
-        return Throughput(ingestOnlyRate: Double(events) / ingested.seconds, endToEndRate: Double(events) / total.seconds)
+        return Throughput(ingestOnlyRate: Double(events) / ingested.seconds, endToEndRate: Double(events) / total.seconds,
+                          cpuPerEvent: cpu / Double(events), coresBusy: cpu / total.seconds)
     }
 
     /// Each user identifies 5 times a minute for three minutes, while Intercom's documented limit (scaled ×10

@@ -186,3 +186,13 @@ final class TicketCounter: Sendable {
     private let value = Mutex(0)
     func take() -> Int { value.withLock { current in defer { current += 1 }; return current } }
 }
+
+/// CPU time this process has used (user and system, all threads), for CPU per event.
+enum ProcessCPU {
+    static func seconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+}
