@@ -37,7 +37,6 @@ public final class DeliveryEngine: Sendable {
     public let stageTimings = StageTimings()
     private let workers: [DestinationID: DestinationWorker]
     private let settings: Mutex<(file: SettingsFile, version: Int64)>
-    private let committer: UpdateCommitter
     private let attemptRing: AttemptRing
 
     public init(store: any Store, transport: any HTTPTransport, options: EngineOptions = EngineOptions(), logger: Logger = Logger(label: "sluice.delivery")) async throws {
@@ -55,7 +54,6 @@ public final class DeliveryEngine: Sendable {
             workers[id] = DestinationWorker(id: id, limiter: limiter, mappingState: state, maxInFlight: options.maxInFlightPerDestination)
         }
         self.workers = workers
-        committer = UpdateCommitter(store: store)
         attemptRing = AttemptRing(ringSize: options.attemptRingSize)
         // Resume exactly where delivery stopped: every queued job goes back into its lane.
         let queued = try await store.jobs(states: [.queued], destination: nil)
@@ -349,14 +347,14 @@ public final class DeliveryEngine: Sendable {
         }
     }
 
-    /// The lane moves on as soon as the outcome is queued for the group commit (commits are
-    /// applied in queue order, so a later outcome never lands before an earlier one). The
+    /// The lane moves on as soon as the outcome is queued for the store's next transaction
+    /// (outcomes are applied in queue order, so a later one never lands before an earlier one). The
     /// in-flight slot is held until the commit, so after a crash at most the in-flight bound of
     /// deliveries is repeated.
     private func finish(_ batch: DestinationWorker.Batch, worker: DestinationWorker, updates: [JobUpdate], records: [AttemptRecord], completion: DestinationWorker.Completion) async {
         attemptRing.append(records)
         do {
-            try await committer.commit(updates) {
+            try await store.apply(updates) {
                 worker.complete(batch, completion, keepingSlot: true)
             }
         } catch {
@@ -376,54 +374,4 @@ final class ParsedEvents: Sendable {
 public struct EngineError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// Group-commits job updates from concurrent deliveries.
-final class UpdateCommitter: Sendable {
-    private struct Pending {
-        var updates: [JobUpdate] = []
-        var waiters: [CheckedContinuation<Void, any Error>] = []
-        var writing = false
-    }
-
-    private let store: any DeliveryStore
-    private let pending = Mutex(Pending())
-
-    init(store: any DeliveryStore) {
-        self.store = store
-    }
-
-    /// Queues the changes, calls `queued`, and returns once they are committed.
-    func commit(_ updates: [JobUpdate], queued: () -> Void = {}) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let startWriter = pending.withLock { state -> Bool in
-                state.updates += updates
-                state.waiters.append(continuation)
-                if state.writing { return false }
-                state.writing = true
-                return true
-            }
-            queued()
-            if startWriter { Task { await self.drain() } }
-        }
-    }
-
-    private func drain() async {
-        while true {
-            let batch = pending.withLock { state -> Pending? in
-                if state.waiters.isEmpty { state.writing = false; return nil }
-                let batch = state
-                state.updates = []
-                state.waiters = []
-                return batch
-            }
-            guard let batch else { return }
-            do {
-                try await store.apply(batch.updates)
-                for waiter in batch.waiters { waiter.resume() }
-            } catch {
-                for waiter in batch.waiters { waiter.resume(throwing: error) }
-            }
-        }
-    }
 }

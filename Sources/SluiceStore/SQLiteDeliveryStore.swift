@@ -17,6 +17,9 @@ public protocol DeliveryStore: Sendable {
     // Jobs.
     func jobs(states: [JobState], destination: String?) async throws -> [Job]
     func apply(_ updates: [JobUpdate]) async throws
+    /// Applies `updates` after every change queued before them; calls `queued` once their place
+    /// in that order is fixed, then returns when they are committed.
+    func apply(_ updates: [JobUpdate], queued: () -> Void) async throws
     func releaseHeld(destination: String, releaseKey: String) async throws -> [Job]
     func expireHeld(now: Millis) async throws -> [Job]
     func deadLetters(_ filter: DeadLetterFilter) async throws -> [Job]
@@ -197,6 +200,7 @@ extension SQLiteEventStore: DeliveryStore {
         guard let last = events.last else { return ([], [], 0) }
         let decisions = events.map { (event: $0, decisions: decide($0)) }
         return try await pool.write { db in
+            self.pendingJobUpdates.applyQueued(db)
             let current = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM router_cursor WHERE name = 'main'") ?? 0
             guard current == cursor else { return ([], [], 0) }  // another router got here first
             let now = Date().millis
@@ -236,8 +240,30 @@ extension SQLiteEventStore: DeliveryStore {
     }
 
     public func apply(_ updates: [JobUpdate]) async throws {
-        guard !updates.isEmpty else { return }
-        try await pool.write { db in try Self.apply(updates, db) }
+        try await apply(updates, queued: {})
+    }
+
+    public func apply(_ updates: [JobUpdate], queued: () -> Void) async throws {
+        guard !updates.isEmpty else { return queued() }
+        try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+            let scheduleWrite = pendingJobUpdates.add(updates, waiter)
+            queued()
+            guard scheduleWrite else { return }
+            // Nothing already queued will carry them: a transaction of their own. One that
+            // starts first picks them up, and this one then finds nothing to do.
+            pool.asyncWriteWithoutTransaction { db in
+                do {
+                    try db.inTransaction {
+                        self.pendingJobUpdates.applyQueued(db)
+                        return .commit
+                    }
+                } catch {
+                    // A failed COMMIT already failed the outcomes it carried (the rollback hook);
+                    // a failed BEGIN carried none, so whatever is queued fails now, not never.
+                    self.pendingJobUpdates.failQueued(error)
+                }
+            }
+        }
     }
 
     static func apply(_ updates: [JobUpdate], _ db: Database) throws {
@@ -361,7 +387,10 @@ extension SQLiteEventStore: DeliveryStore {
             last = now
             return true
         }
-        try await pool.write { db in try Self.insertAttempts(records, ringSize: trim ? ringSize : nil, db) }
+        try await pool.write { db in
+            self.pendingJobUpdates.applyQueued(db)
+            try Self.insertAttempts(records, ringSize: trim ? ringSize : nil, db)
+        }
     }
 
     /// Inserts attempt records; with a `ringSize`, also trims each destination's ring to it.

@@ -33,6 +33,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
     /// When the attempts ring was last trimmed (seconds since the epoch).
     let ringTrim = Mutex(0.0)
     private let committer: GroupCommitter
+    let pendingJobUpdates = PendingJobUpdates()
 
     public init(path: String, options: SQLiteStoreOptions = SQLiteStoreOptions()) throws {
         self.path = path
@@ -51,7 +52,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
         if !options.readOnly {
             try StoreSchema.migrator.migrate(pool)
         }
-        committer = GroupCommitter(pool: pool, maxPendingEvents: options.maxPendingEvents)
+        committer = GroupCommitter(pool: pool, maxPendingEvents: options.maxPendingEvents, jobUpdates: pendingJobUpdates)
     }
 
     public func append(_ records: [EventRecord], rejected: [String: Int]) async throws -> AppendResult {
@@ -194,9 +195,12 @@ final class GroupCommitter: Sendable {
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "sluice.store.group-commit")
 
-    init(pool: DatabasePool, maxPendingEvents: Int) {
+    private let jobUpdates: PendingJobUpdates
+
+    init(pool: DatabasePool, maxPendingEvents: Int, jobUpdates: PendingJobUpdates) {
         self.pool = pool
         self.maxPendingEvents = maxPendingEvents
+        self.jobUpdates = jobUpdates
     }
 
     func submit(_ records: [EventRecord], rejected: [String: Int]) async throws -> AppendResult {
@@ -230,7 +234,10 @@ final class GroupCommitter: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                let results = try pool.write { db in try Self.write(batch, db) }
+                let results = try pool.write { db in
+                    jobUpdates.applyQueued(db)
+                    return try Self.write(batch, db)
+                }
                 for (submission, result) in zip(batch, results) { submission.continuation.resume(returning: result) }
             } catch {
                 for submission in batch { submission.continuation.resume(throwing: error) }

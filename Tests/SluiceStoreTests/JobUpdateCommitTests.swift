@@ -1,0 +1,82 @@
+import Foundation
+import SluiceSpec
+import SluiceStore
+import Synchronization
+import Testing
+
+/// Delivery outcomes ride in whichever write transaction comes next (ingest's, the router's,
+/// attempt records' or one of their own): each caller resumes only once its outcome is
+/// committed, and outcomes land in the order they were queued.
+@Suite struct JobUpdateCommitTests {
+    func store() throws -> SQLiteEventStore {
+        try SQLiteEventStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("sluice-jobs-\(UUID().uuidString)/events.sqlite").path)
+    }
+
+    func record(_ id: String, user: String) -> EventRecord {
+        let payload: JSON = ["type": "track", "messageId": .string(id), "userId": .string(user), "event": "E"]
+        return EventRecord(source: "web", messageId: id, type: .track, userId: user, anonymousId: nil, receivedAt: 1_700_000_000_000, payload: JSONWriter.bytes(payload))
+    }
+
+    /// Stores `count` events and routes each to one job for "intercom".
+    func jobs(_ store: SQLiteEventStore, _ count: Int) async throws -> [Job] {
+        _ = try await store.append((0..<count).map { record("m\($0)", user: "u\($0 % 7)") })
+        var jobs: [Job] = []
+        while jobs.count < count {
+            let routed = try await store.route(limit: 1_000) { [.enqueue(destination: "intercom", lane: $0.record.userId ?? "")] }
+            jobs += routed.jobs
+        }
+        return jobs
+    }
+
+    @Test func concurrentOutcomesBesideIngestAreAllCommittedBeforeTheirCallersResume() async throws {
+        let store = try store()
+        let jobs = try await jobs(store, 400)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for job in jobs {
+                group.addTask {
+                    try await store.apply([.finished(id: job.id)])
+                    // Resumed only once committed: another connection already sees it gone.
+                    let left = try await store.jobs(states: [.queued], destination: "intercom")
+                    #expect(!left.contains { $0.id == job.id })
+                }
+            }
+            // Ingest's group commits run beside them and carry some of the outcomes.
+            for batch in 0..<20 {
+                group.addTask { _ = try await store.append((0..<25).map { self.record("late-\(batch)-\($0)", user: "x") }) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.jobs(states: [.queued], destination: "intercom").isEmpty)
+        #expect(try await store.eventCount() == 400 + 500)
+    }
+
+    /// Queues `first`, and only once its place is fixed queues `second`, before either commits.
+    func applyInOrder(_ store: SQLiteEventStore, _ first: JobUpdate, _ second: JobUpdate) async throws {
+        let (placed, place) = AsyncStream.makeStream(of: Void.self)
+        let firstTask = Task { try await store.apply([first]) { place.yield(); place.finish() } }
+        for await _ in placed {}
+        try await store.apply([second])
+        try await firstTask.value
+    }
+
+    func retry(_ id: Int64, attempts: Int) -> JobUpdate {
+        .retry(id: id, attempts: attempts, nextAttemptAt: 0, status: 500, error: "attempt \(attempts)", response: nil)
+    }
+
+    @Test func outcomesLandInTheOrderTheyWereQueued() async throws {
+        let store = try store()
+        let jobs = try await jobs(store, 3)
+        try await applyInOrder(store, retry(jobs[0].id, attempts: 1), retry(jobs[0].id, attempts: 2))
+        try await applyInOrder(store, retry(jobs[1].id, attempts: 2), retry(jobs[1].id, attempts: 1))
+        try await applyInOrder(store, retry(jobs[2].id, attempts: 1), .finished(id: jobs[2].id))
+        let queued = Dictionary(uniqueKeysWithValues: try await store.jobs(states: [.queued], destination: "intercom").map { ($0.id, $0.attempts) })
+        #expect(queued == [jobs[0].id: 2, jobs[1].id: 1], "the last queued change wins; the delivered job is gone")
+    }
+
+    @Test func anEmptyOutcomeStillReportsItsPlaceAndReturns() async throws {
+        let store = try store()
+        let called = Mutex(false)
+        try await store.apply([]) { called.withLock { $0 = true } }
+        #expect(called.withLock { $0 })
+    }
+}
