@@ -235,7 +235,6 @@ enum BearerToken {
     }
 }
 
-
 /// Constant-time comparison, so a sandbox used in a shared environment does not leak how many
 /// leading characters of a secret were right.
 func secretsMatch(_ given: String, _ expected: String) -> Bool {

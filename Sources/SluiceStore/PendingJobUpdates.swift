@@ -34,14 +34,7 @@ final class PendingJobUpdates: Sendable {
     /// Inside a write transaction: applies everything queued, in a savepoint so that a failure
     /// fails only these outcomes and not the transaction's own work.
     func applyQueued(_ db: Database) {
-        let (updates, waiters) = state.withLock { state in
-            defer {
-                state.updates.removeAll(keepingCapacity: true)
-                state.waiters.removeAll(keepingCapacity: true)
-                state.writeScheduled = false
-            }
-            return (state.updates, state.waiters)
-        }
+        let (updates, waiters) = takeAll()
         guard !waiters.isEmpty else { return }
         do {
             try db.inSavepoint {
@@ -58,14 +51,17 @@ final class PendingJobUpdates: Sendable {
 
     /// Fails everything queued (the transaction meant to carry it could not start).
     func failQueued(_ error: any Error) {
-        let waiters = state.withLock { state in
+        for waiter in takeAll().waiters { waiter.resume(throwing: error) }
+    }
+
+    private func takeAll() -> (updates: [JobUpdate], waiters: [CheckedContinuation<Void, any Error>]) {
+        state.withLock { state in
             defer {
                 state.updates.removeAll(keepingCapacity: true)
                 state.waiters.removeAll(keepingCapacity: true)
                 state.writeScheduled = false
             }
-            return state.waiters
+            return (state.updates, state.waiters)
         }
-        for waiter in waiters { waiter.resume(throwing: error) }
     }
 }

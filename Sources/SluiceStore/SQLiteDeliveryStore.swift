@@ -16,7 +16,6 @@ public protocol DeliveryStore: Sendable {
 
     // Jobs.
     func jobs(states: [JobState], destination: String?) async throws -> [Job]
-    func apply(_ updates: [JobUpdate]) async throws
     /// Applies `updates` after every change queued before them; calls `queued` once their place
     /// in that order is fixed, then returns when they are committed.
     func apply(_ updates: [JobUpdate], queued: () -> Void) async throws
@@ -45,6 +44,13 @@ public protocol DeliveryStore: Sendable {
     // Per-destination mapping state (email → id, seen event names, user → group).
     func mappingState(destination: String) async throws -> [String: String]
     func saveMappingState(destination: String, changes: [String: String?]) async throws
+}
+
+extension DeliveryStore {
+    /// Applies `updates` after every change queued before them; returns when they are committed.
+    public func apply(_ updates: [JobUpdate]) async throws {
+        try await apply(updates, queued: {})
+    }
 }
 
 extension StoreSchema {
@@ -237,10 +243,6 @@ extension SQLiteEventStore: DeliveryStore {
             sql += " ORDER BY id"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.job)
         }
-    }
-
-    public func apply(_ updates: [JobUpdate]) async throws {
-        try await apply(updates, queued: {})
     }
 
     public func apply(_ updates: [JobUpdate], queued: () -> Void) async throws {

@@ -1,6 +1,6 @@
 import Foundation
 import SluiceSpec
-import SluiceStore
+@testable import SluiceStore
 import Synchronization
 import Testing
 
@@ -71,6 +71,47 @@ import Testing
         try await applyInOrder(store, retry(jobs[2].id, attempts: 1), .finished(id: jobs[2].id))
         let queued = Dictionary(uniqueKeysWithValues: try await store.jobs(states: [.queued], destination: "intercom").map { ($0.id, $0.attempts) })
         #expect(queued == [jobs[0].id: 2, jobs[1].id: 1], "the last queued change wins; the delivered job is gone")
+    }
+
+    struct Boom: Error {}
+
+    @Test func aRolledBackTransactionFailsTheOutcomesItCarriedAndKeepsTheJob() async throws {
+        let store = try store()
+        let job = try #require(try await jobs(store, 1).first)
+        let pending = PendingJobUpdates()
+        await #expect(throws: PendingJobUpdates.RolledBack.self) {
+            try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+                #expect(pending.add([.finished(id: job.id)], waiter), "the first outcome asks for a transaction")
+                // The transaction it rides in fails after taking it on board.
+                _ = try? store.pool.write { db in
+                    pending.applyQueued(db)
+                    throw Boom()
+                }
+            }
+        }
+        #expect(try await store.jobs(states: [.queued], destination: "intercom").map(\.id) == [job.id], "nothing was deleted")
+    }
+
+    @Test func outcomesWhoseTransactionCannotStartFailWithItsError() async throws {
+        let pending = PendingJobUpdates()
+        await #expect(throws: Boom.self) {
+            try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+                _ = pending.add([.finished(id: 1)], waiter)
+                pending.failQueued(Boom())
+            }
+        }
+        // Nothing is left queued, and the next outcome asks for a transaction of its own again.
+        let (stream, next) = AsyncStream.makeStream(of: Bool.self)
+        Task {
+            try? await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+                next.yield(pending.add([.finished(id: 2)], waiter))
+                next.finish()
+                pending.failQueued(Boom())
+            }
+        }
+        var asked: [Bool] = []
+        for await value in stream { asked.append(value) }
+        #expect(asked == [true])
     }
 
     @Test func anEmptyOutcomeStillReportsItsPlaceAndReturns() async throws {

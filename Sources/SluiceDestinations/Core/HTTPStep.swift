@@ -158,14 +158,23 @@ public struct HTTPResponse: Sendable, Hashable {
 }
 
 public enum URLEncoding {
-    private static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8))
+    /// RFC 3986 unreserved: the bytes percent-encoding leaves alone (JSON escaping does too).
+    public static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters.
     public static func component(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
-            if unreserved.contains(byte) {
+            if isUnreserved(byte) {
                 out.unicodeScalars.append(UnicodeScalar(byte))
             } else {
                 out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)

@@ -18,7 +18,7 @@ public struct SecretMasker: Sendable {
             let raw = secret.reveal()
             var forms = [raw]
             // Most keys are letters and digits, which neither encoding changes.
-            if !raw.utf8.allSatisfy(Self.isUnreserved) {
+            if !raw.utf8.allSatisfy(URLEncoding.isUnreserved) {
                 let encoded = URLEncoding.component(raw)
                 if encoded != raw { forms.append(encoded) }
                 let escaped = String(JSONWriter.string(.string(raw)).dropFirst().dropLast())
@@ -30,17 +30,6 @@ public struct SecretMasker: Sendable {
     }
 
     public var isEmpty: Bool { patterns.isEmpty }
-
-    /// RFC 3986 unreserved: left alone by percent-encoding, and by JSON escaping too.
-    static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
-    }
 
     /// Whether `text` holds `needle` (lowercase ASCII), ignoring ASCII case.
     public static func containsIgnoringASCIICase(_ needle: String, in text: String) -> Bool {

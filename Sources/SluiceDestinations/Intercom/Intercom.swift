@@ -80,18 +80,8 @@ struct IntercomAPI {
 
     /// Intercom's ids are hex, so the common case needs no escaping.
     static func pathSegment(_ id: String) -> String {
-        let plain = id.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(isUnreserved) } ?? false
+        let plain = id.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(URLEncoding.isUnreserved) } ?? false
         return plain ? id : URLEncoding.component(id)
-    }
-
-    private static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
     }
 }
 
