@@ -68,23 +68,26 @@ final class EngineContext: MappingContext {
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let isWrite = request.method != .GET && !request.url.hasSuffix("/search")
-        try await limiter.acquire(isWrite: isWrite)
+        let permit = try await limiter.acquire(isWrite: isWrite)
         let started = ContinuousClock.now
         let at = Date().millis
         lastRequest = request
         defer { exchangeTime += ContinuousClock.now - started }
+        let response: HTTPResponse
         do {
-            let response = try await transport.send(request, timeout: timeout)
-            let latency = (ContinuousClock.now - started).milliseconds
-            limiter.observe(status: response.status, headers: response.headers)
-            lastResponse = response
-            record(request, response: response, latency: latency, at: at, outcome: response.isSuccess ? "ok" : "http \(response.status)")
-            return response
+            response = try await transport.send(request, timeout: timeout)
         } catch {
-            let latency = (ContinuousClock.now - started).milliseconds
-            record(request, response: nil, latency: latency, at: at, outcome: "transport error: \(error)")
+            limiter.complete(permit)
+            record(request, response: nil, latency: (ContinuousClock.now - started).milliseconds, at: at, outcome: "transport error: \(error)")
             throw error
         }
+        let latency = (ContinuousClock.now - started).milliseconds
+        limiter.complete(permit)
+        limiter.observe(status: response.status, headers: response.headers)
+        lastResponse = response
+        record(request, response: response, latency: latency, at: at,
+               outcome: response.isSuccess ? "ok" : "http \(response.status)")
+        return response
     }
 
     /// Marks the final outcome on the last record (delivered, skipped, retry, dead letter).

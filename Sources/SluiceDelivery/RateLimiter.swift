@@ -9,23 +9,48 @@ import Synchronization
 /// a request that would overrun a window waits for the next one instead of being sent. The
 /// API's own headers correct what the limiter believes (remaining, reset), and a 429 pauses the
 /// destination until its Retry-After or reset time.
+///
+/// A request still in flight when its window ends may reach the API after the boundary and be
+/// counted there, so each new window starts with every request then in flight already counted.
+/// That is exact whatever the latency: a request whose reply came back before the boundary
+/// cannot land after it.
 public final class RateLimiter: Sendable {
     struct WindowState {
         var window: RateLimitWindow
         var documentedLimit: Int
         var windowStart: Double = 0
         var used = 0
-        /// Requests sent just before this window ended, which may arrive in the next one.
-        var carriedIntoNext = 0
+        /// Permits taken and not yet completed, from this window or earlier ones.
+        var inFlight = 0
         var headerLimit: Int?
         var headerRemaining: Int?
         var headerResetAt: Double?
+
+        func applies(isWrite: Bool) -> Bool { isWrite || !window.writesOnly }
+
+        /// Moves to the window holding `now`; what is in flight counts against it.
+        mutating func roll(to now: Double) {
+            let start = (now / window.seconds).rounded(.down) * window.seconds
+            guard windowStart != start else { return }
+            windowStart = start
+            used = inFlight
+            if let reset = headerResetAt, reset <= now {
+                headerRemaining = nil
+                headerResetAt = nil
+            }
+        }
     }
 
     struct State {
         var windows: [WindowState]
         var pausedUntil: Double = 0
         var recent429s: [Double] = []
+    }
+
+    /// One admitted request. Hand it back to ``complete(_:)`` when its reply (or failure)
+    /// arrives, so the limiter knows it can no longer land in a later window.
+    public struct Permit: Sendable {
+        let windowKeys: [String]
     }
 
     public let destination: DestinationID
@@ -53,50 +78,57 @@ public final class RateLimiter: Sendable {
     }
 
     /// Waits until a request may be sent, then counts it.
-    public func acquire(isWrite: Bool) async throws {
+    @discardableResult
+    public func acquire(isWrite: Bool) async throws -> Permit {
         while true {
-            let wait: Double = state.withLock { state in
+            let decision: Decision = state.withLock { state in
                 let now = clock()
-                if state.pausedUntil > now { return state.pausedUntil - now }
+                if state.pausedUntil > now { return .wait(state.pausedUntil - now) }
                 var latest = 0.0
-                for index in state.windows.indices {
-                    let window = state.windows[index].window
-                    if window.writesOnly && !isWrite { continue }
-                    let start = (now / window.seconds).rounded(.down) * window.seconds
-                    if state.windows[index].windowStart != start {
-                        let carried = state.windows[index].windowStart == start - window.seconds ? state.windows[index].carriedIntoNext : 0
-                        state.windows[index].windowStart = start
-                        state.windows[index].used = carried
-                        state.windows[index].carriedIntoNext = 0
-                        if let reset = state.windows[index].headerResetAt, reset <= now {
-                            state.windows[index].headerRemaining = nil
-                            state.windows[index].headerResetAt = nil
-                        }
-                    }
-                    let exhaustedLocally = state.windows[index].used >= min(window.limit, state.windows[index].headerLimit ?? Int.max)
-                    let exhaustedByHeader = (state.windows[index].headerRemaining ?? 1) <= 0
-                        && (state.windows[index].headerResetAt ?? (start + window.seconds)) > now
+                for index in state.windows.indices where state.windows[index].applies(isWrite: isWrite) {
+                    state.windows[index].roll(to: now)
+                    let window = state.windows[index]
+                    let end = window.windowStart + window.window.seconds
+                    let exhaustedLocally = window.used >= min(window.window.limit, window.headerLimit ?? Int.max)
+                    let exhaustedByHeader = (window.headerRemaining ?? 1) <= 0 && (window.headerResetAt ?? end) > now
                     if exhaustedLocally || exhaustedByHeader {
-                        let until = exhaustedByHeader ? (state.windows[index].headerResetAt ?? start + window.seconds) : start + window.seconds
-                        latest = max(latest, until - now)
+                        latest = max(latest, (exhaustedByHeader ? (window.headerResetAt ?? end) : end) - now)
                     }
                 }
-                if latest > 0 { return latest }
-                for index in state.windows.indices {
-                    let window = state.windows[index].window
-                    if window.writesOnly && !isWrite { continue }
+                if latest > 0 { return .wait(latest) }
+                var keys: [String] = []
+                for index in state.windows.indices where state.windows[index].applies(isWrite: isWrite) {
                     state.windows[index].used += 1
-                    // In flight across the boundary, the API may count it in the next window.
-                    if now >= state.windows[index].windowStart + window.seconds - Self.boundaryGuard {
-                        state.windows[index].carriedIntoNext += 1
-                    }
+                    state.windows[index].inFlight += 1
                     if let remaining = state.windows[index].headerRemaining { state.windows[index].headerRemaining = remaining - 1 }
+                    keys.append(state.windows[index].window.key)
                 }
-                return 0
+                return .granted(Permit(windowKeys: keys))
             }
-            if wait <= 0 { return }
-            // Short naps, re-checked: a header, an operator change or a new window may free a slot sooner.
-            try await Task.sleep(for: .milliseconds(min(25, Int((wait * 1000).rounded(.up)) + 1)))
+            switch decision {
+            case .granted(let permit):
+                return permit
+            case .wait(let seconds):
+                // Short naps, re-checked: a header, an operator change or a new window may free a slot sooner.
+                try await Task.sleep(for: .milliseconds(min(25, Int((seconds * 1000).rounded(.up)) + 1)))
+            }
+        }
+    }
+
+    private enum Decision {
+        case granted(Permit)
+        case wait(Double)
+    }
+
+    /// The request behind `permit` has its reply (or has failed): it counted where it landed.
+    public func complete(_ permit: Permit) {
+        let now = clock()
+        state.withLock { state in
+            for index in state.windows.indices where permit.windowKeys.contains(state.windows[index].window.key) {
+                // Roll first: had the window ended while the request was out, it counts there too.
+                state.windows[index].roll(to: now)
+                state.windows[index].inFlight = max(0, state.windows[index].inFlight - 1)
+            }
         }
     }
 
@@ -134,7 +166,7 @@ public final class RateLimiter: Sendable {
         return state.withLock { state in
             state.windows.map { window in
                 let start = (now / window.window.seconds).rounded(.down) * window.window.seconds
-                let used = window.windowStart == start ? window.used : 0
+                let used = window.windowStart == start ? window.used : window.inFlight
                 let localRemaining = max(0, window.window.limit - used)
                 return RateLimitSnapshot(
                     destination: destination.rawValue, window: window.window.key, label: window.window.label,
@@ -147,10 +179,6 @@ public final class RateLimiter: Sendable {
             }
         }
     }
-
-    /// How long before a window ends a request counts against the next window too: a
-    /// request's trip to the API, so the two clocks' windows never disagree about a request.
-    static let boundaryGuard = 0.05
 
     static func mainWindowIndex(_ windows: [WindowState]) -> Int? {
         windows.indices.filter { !windows[$0].window.writesOnly }.max { windows[$0].window.seconds < windows[$1].window.seconds }

@@ -17,7 +17,7 @@ final class FakeClock: Sendable {
     @Test func neverSendsIntoAnExhaustedWindow() async throws {
         let clock = FakeClock()
         let limiter = RateLimiter(destination: .helpscout, windows: [window], documented: [window], clock: clock.read)
-        for _ in 0..<3 { try await limiter.acquire(isWrite: false) }
+        for _ in 0..<3 { limiter.complete(try await limiter.acquire(isWrite: false)) }
         let waiting = Task { try await limiter.acquire(isWrite: false) }
         try await Task.sleep(for: .milliseconds(50))
         #expect(limiter.snapshots().first?.remaining == 0)
@@ -51,8 +51,8 @@ final class FakeClock: Sendable {
         let clock = FakeClock()
         let limiter = RateLimiter(destination: .zendesk, windows: [window.withLimit(100)], documented: [window], clock: clock.read)
         limiter.observe(status: 200, headers: ["X-Rate-Limit": "2", "X-Rate-Limit-Remaining": "50"])
-        try await limiter.acquire(isWrite: false)
-        try await limiter.acquire(isWrite: false)
+        limiter.complete(try await limiter.acquire(isWrite: false))
+        limiter.complete(try await limiter.acquire(isWrite: false))
         #expect(limiter.snapshots().first?.headerLimit == 2)
         let waiting = Task { try await limiter.acquire(isWrite: false) }
         try await Task.sleep(for: .milliseconds(50))
@@ -107,5 +107,47 @@ final class FakeClock: Sendable {
     @Test func stopsRetryingAtTheMaximumAge() {
         #expect(policy.allowsRetry(enqueuedAt: 0, now: 3599))
         #expect(!policy.allowsRetry(enqueuedAt: 0, now: 3600))
+    }
+}
+
+/// A request still out when its window ends may land in the next one, so it counts there too;
+/// one whose reply came back in time does not.
+@Suite struct RateLimiterWindowBoundaryTests {
+    let window = RateLimitWindow(key: "per10s", label: "requests per 10 s", limit: 5, seconds: 10)
+
+    @Test func requestsInFlightAtTheBoundaryCountInTheNextWindow() async throws {
+        let clock = FakeClock()
+        let limiter = RateLimiter(destination: .intercom, windows: [window], documented: [window], clock: clock.read)
+        var permits: [RateLimiter.Permit] = []
+        for _ in 0..<5 { permits.append(try await limiter.acquire(isWrite: false)) }
+        for permit in permits.prefix(3) { limiter.complete(permit) }
+        clock.advance(10)
+        #expect(limiter.snapshots().first?.remaining == 3)
+        _ = try await limiter.acquire(isWrite: false)
+        #expect(limiter.snapshots().first?.remaining == 2)
+    }
+
+    @Test func aReplyAfterTheBoundaryStillCountsInTheNewWindow() async throws {
+        let clock = FakeClock()
+        let limiter = RateLimiter(destination: .intercom, windows: [window], documented: [window], clock: clock.read)
+        let late = try await limiter.acquire(isWrite: false)
+        clock.advance(10.2)
+        limiter.complete(late)
+        #expect(limiter.snapshots().first?.remaining == 4)
+        clock.advance(10)
+        #expect(limiter.snapshots().first?.remaining == 5)
+    }
+
+    @Test func writesOutAtTheBoundaryDoNotTouchTheReadWindow() async throws {
+        let clock = FakeClock()
+        let writes = RateLimitWindow(key: "writesPer5s", label: "writes per 5 s", limit: 2, seconds: 5, writesOnly: true)
+        let limiter = RateLimiter(destination: .helpscout, windows: [window.withLimit(100), writes], documented: [window, writes], clock: clock.read)
+        _ = try await limiter.acquire(isWrite: true)
+        let read = try await limiter.acquire(isWrite: false)
+        limiter.complete(read)
+        clock.advance(10)
+        let snapshot = limiter.snapshots()
+        #expect(snapshot.first { $0.window == "writesPer5s" }?.remaining == 1)
+        #expect(snapshot.first { $0.window == "per10s" }?.remaining == 99)
     }
 }
