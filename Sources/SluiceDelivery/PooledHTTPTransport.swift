@@ -183,7 +183,7 @@ struct Target: Equatable {
         var target = String(afterAuthority[..<(afterAuthority.utf8.firstIndex(of: UInt8(ascii: "#")) ?? afterAuthority.endIndex)])
         if target.isEmpty || target.hasPrefix("?") { target = "/" + target }
         guard !authority.isEmpty else { throw Invalid(description: "the URL has no host") }
-        guard !authority.contains("@") else { throw Invalid(description: "credentials in the URL are not sent; use the destination's settings") }
+        guard !authority.utf8.contains(UInt8(ascii: "@")) else { throw Invalid(description: "credentials in the URL are not sent; use the destination's settings") }
         let host: String
         var portText: Substring?
         if authority.hasPrefix("[") {
@@ -207,7 +207,7 @@ struct Target: Equatable {
             port = parsed
         }
         origin = Origin(tls: tls, host: host, port: port)
-        let shownHost = host.contains(":") ? "[\(host)]" : host
+        let shownHost = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
         hostHeader = port == defaultPort ? shownHost : "\(shownHost):\(port)"
         pathAndQuery = target
     }

@@ -157,8 +157,11 @@ final class SandboxHTTPHandler: ChannelInboundHandler {
             if !response.body.isEmpty {
                 context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
             }
-            let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-            if !keepAlive { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+            if keepAlive {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)  // no future to allocate per reply
+            } else {
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            }
         }
     }
 

@@ -172,17 +172,19 @@ public struct JSONParser {
         index += 1  // opening quote
         let start = index
         // Fast path: no escapes, plain bytes up to the closing quote.
+        var highBits: UInt8 = 0
         while index < buffer.count {
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: buffer[start..<index])
-                guard let string = String(validating: slice, as: UTF8.self) else {
+                guard highBits < 0x80 || UTF8Validation.isValid(slice) else {
                     index = start
                     throw error(.invalidUTF8)
                 }
                 index += 1
-                return string
+                return String(decoding: slice, as: UTF8.self)
             }
+            highBits |= byte
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error(.controlCharacterInString) }
             index += 1
@@ -193,11 +195,9 @@ public struct JSONParser {
         while index < buffer.count {
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
-                guard let string = String(validating: scratch, as: UTF8.self) else {
-                    throw error(.invalidUTF8)
-                }
+                guard scratch.withUnsafeBufferPointer(UTF8Validation.isValid) else { throw error(.invalidUTF8) }
                 index += 1
-                return string
+                return String(decoding: scratch, as: UTF8.self)
             }
             if byte < 0x20 { throw error(.controlCharacterInString) }
             if byte != UInt8(ascii: "\\") {

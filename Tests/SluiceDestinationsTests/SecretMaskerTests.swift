@@ -70,3 +70,15 @@ import Testing
         #expect(CredentialMasking.maskBody("not json, token=abc") == "not json, token=abc")
     }
 }
+
+@Suite struct CredentialNameTests {
+    @Test(arguments: ["Authorization", "X-Api-Token", "client_secret", "PASSWORD", "api_key", "ApiKey", "Set-Cookie", "cookie", "refresh_token"])
+    func credentialNamesAreFoundIgnoringCase(name: String) {
+        #expect(CredentialMasking.isCredentialName(name))
+    }
+
+    @Test(arguments: ["Content-Type", "api_keys", "cookies-policy", "Location", "X-RateLimit-Remaining", "", "authorisation"])
+    func otherNamesAreNot(name: String) {
+        #expect(!CredentialMasking.isCredentialName(name))
+    }
+}

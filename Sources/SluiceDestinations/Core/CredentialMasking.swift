@@ -6,10 +6,20 @@ import SluiceSpec
 public enum CredentialMasking {
     /// Whether a JSON key or header name names a credential.
     public static func isCredentialName(_ name: String) -> Bool {
-        let folded = name.lowercased()
-        return folded.contains("token") || folded.contains("secret") || folded.contains("password")
-            || folded == "api_key" || folded == "apikey" || folded == "authorization" || folded == "set-cookie" || folded == "cookie"
+        // Byte compares, folded as ASCII: this runs on every recorded header and JSON key, and
+        // `lowercased()` plus Foundation's `contains` cost an allocation and three searches.
+        containedNames.contains { SecretMasker.containsIgnoringASCIICase($0, in: name) }
+            || exactNames.contains { candidate in
+                candidate.utf8.count == name.utf8.count && zip(candidate.utf8, name.utf8).allSatisfy { $0 == asciiLowercased($1) }
+            }
     }
+
+    private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+    }
+
+    private static let containedNames = ["token", "secret", "password"]
+    private static let exactNames = ["api_key", "apikey", "authorization", "set-cookie", "cookie"]
 
     /// Every credential name `isCredentialName` knows contains one of these (ignoring case): a
     /// byte scan for them decides whether a body is worth parsing.
