@@ -240,6 +240,7 @@ public final class DeliveryEngine: Sendable {
                 }
             }
             defer { ticker.cancel() }
+            group.addTask { await self.readAheadLoop(worker) }
             while !Task.isCancelled {
                 for batch in worker.takeBatches(coalesce: options.coalesceIdentifies) {
                     group.addTask { await self.deliver(batch, worker: worker) }
@@ -247,6 +248,24 @@ public final class DeliveryEngine: Sendable {
                 if await signals.next() == nil { break }
             }
             group.cancelAll()
+        }
+    }
+
+    /// Fills the worker's event cache from the store, a chunk per read, for jobs queued beyond
+    /// it (a backlog, or what a restart found queued).
+    private func readAheadLoop(_ worker: DestinationWorker) async {
+        while !Task.isCancelled {
+            let ids = worker.takeReadAhead()
+            if ids.isEmpty {
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            var found: [Int64: Event] = [:]
+            // A failed read leaves those jobs to be read one by one when their turn comes.
+            for stored in (try? await store.events(ids: ids)) ?? [] {
+                if let event = try? stored.event() { found[stored.id] = event }
+            }
+            worker.cacheReadAhead(found, requested: ids)
         }
     }
 
@@ -258,9 +277,19 @@ public final class DeliveryEngine: Sendable {
         for job in batch.jobs {
             if let event = batch.events[job.eventId] {
                 events.append(event)
-            } else if let stored = try? await store.event(id: job.eventId), let event = try? stored.event() {
-                events.append(event)
+                continue
             }
+            let stored: StoredEvent?
+            do {
+                stored = try await store.event(id: job.eventId)
+            } catch {
+                // The store could not be read just now: the lane waits a second; a missing or
+                // unreadable event, below, is a dead letter instead.
+                logger.warning("could not read event \(job.eventId) for \(id.rawValue); retrying in 1 s: \(error)")
+                worker.complete(batch, .retry(at: Date().millis + 1_000, attempts: batch.jobs[0].attempts))
+                return
+            }
+            if let event = try? stored?.event() { events.append(event) }
         }
         guard events.count == batch.jobs.count, !events.isEmpty else {
             await finish(batch, worker: worker, updates: batch.jobs.map { .dead(id: $0.id, attempts: $0.attempts, status: nil, error: "the stored event is missing or unreadable", response: nil, at: Date().millis) }, records: [], completion: .removed)

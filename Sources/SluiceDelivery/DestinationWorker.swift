@@ -18,6 +18,11 @@ final class DestinationWorker: Sendable {
         var delayed: [String: Millis] = [:]
         var inFlight = 0
         var maxInFlight: Int
+        /// Queued jobs whose events are not cached, in the order they came: the read-ahead's work.
+        var uncached: [(job: Int64, event: Int64)] = []
+        var uncachedHead = 0
+        /// Events being read ahead, so a job that finishes meanwhile does not get its event cached.
+        var readingAhead: Set<Int64> = []
 
         mutating func markReady(_ lane: String) {
             if busy.contains(lane) || delayed[lane] != nil { return }
@@ -35,7 +40,9 @@ final class DestinationWorker: Sendable {
         }
     }
 
-    static let maxCachedEvents = 50_000
+    /// Parsed events kept for queued jobs (about 1–2 KB each).
+    let maxCachedEvents: Int
+    static let readAheadChunk = 1_000
 
     let id: DestinationID
     let limiter: RateLimiter
@@ -44,8 +51,9 @@ final class DestinationWorker: Sendable {
     private let signal: AsyncStream<Void>.Continuation
     let signals: AsyncStream<Void>
 
-    init(id: DestinationID, limiter: RateLimiter, mappingState: SharedMappingState, maxInFlight: Int) {
+    init(id: DestinationID, limiter: RateLimiter, mappingState: SharedMappingState, maxInFlight: Int, maxCachedEvents: Int = 50_000) {
         self.id = id
+        self.maxCachedEvents = maxCachedEvents
         self.limiter = limiter
         self.mappingState = mappingState
         lanes = Mutex(Lanes(maxInFlight: maxInFlight))
@@ -65,8 +73,13 @@ final class DestinationWorker: Sendable {
         lanes.withLock { state in
             for job in jobs where !state.known.contains(job.id) {
                 state.known.insert(job.id)
-                // Keep parsed events for a bounded backlog; beyond it, delivery reads them back.
-                if state.events.count < Self.maxCachedEvents, let event = events[job.eventId] { state.events[job.eventId] = event }
+                // Keep parsed events for a bounded backlog; beyond it, they are read ahead in
+                // chunks as room frees up (or, for a lane head the read-ahead has not reached, one by one).
+                if state.events.count < maxCachedEvents, let event = events[job.eventId] {
+                    state.events[job.eventId] = event
+                } else {
+                    state.uncached.append((job.id, job.eventId))
+                }
                 // Mutated in place: a copy taken out of the dictionary would copy the whole lane.
                 if Self.insert(job, into: &state.jobs[job.lane, default: []]) {
                     if job.nextAttemptAt > Date().millis { state.delayed[job.lane] = job.nextAttemptAt } else { state.markReady(job.lane) }
@@ -153,6 +166,7 @@ final class DestinationWorker: Sendable {
                 for job in batch.jobs {
                     state.known.remove(job.id)
                     state.events[job.eventId] = nil
+                    state.readingAhead.remove(job.eventId)
                 }
             case .retry(let at, let attempts):
                 if !queued.isEmpty {
@@ -168,6 +182,37 @@ final class DestinationWorker: Sendable {
         }
         wake()
     }
+
+    /// Events to read ahead: those of queued jobs not cached, oldest first, as many as the
+    /// cache has room for (at most a chunk).
+    func takeReadAhead() -> [Int64] {
+        lanes.withLock { state in
+            let room = min(Self.readAheadChunk, maxCachedEvents - state.events.count - state.readingAhead.count)
+            var ids: [Int64] = []
+            while ids.count < room, state.uncachedHead < state.uncached.count {
+                let next = state.uncached[state.uncachedHead]
+                state.uncachedHead += 1
+                guard state.known.contains(next.job), state.events[next.event] == nil else { continue }
+                if state.readingAhead.insert(next.event).inserted { ids.append(next.event) }
+            }
+            if state.uncachedHead > 4096, state.uncachedHead * 2 > state.uncached.count {
+                state.uncached.removeFirst(state.uncachedHead)
+                state.uncachedHead = 0
+            }
+            return ids
+        }
+    }
+
+    /// What a read-ahead of `requested` found; events of jobs that finished meanwhile are dropped.
+    func cacheReadAhead(_ found: [Int64: Event], requested: [Int64]) {
+        lanes.withLock { state in
+            for id in requested where state.readingAhead.remove(id) != nil {
+                if let event = found[id] { state.events[id] = event }
+            }
+        }
+    }
+
+    var cachedEventCount: Int { lanes.withLock { $0.events.count } }
 
     func releaseSlot() {
         lanes.withLock { $0.inFlight -= 1 }

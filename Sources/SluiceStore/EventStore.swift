@@ -103,6 +103,9 @@ public protocol EventStore: Sendable {
     /// Newest first when `afterId` is nil; oldest first after `afterId` (for following).
     func events(_ query: EventQuery) async throws -> [StoredEvent]
     func event(id: Int64) async throws -> StoredEvent?
+    /// The events among `ids` that exist, in no particular order: one read for a whole
+    /// read-ahead instead of one per event.
+    func events(ids: [Int64]) async throws -> [StoredEvent]
     func eventCount() async throws -> Int
     func sourceCounters() async throws -> [SourceCounters]
     /// Whether the store can accept writes right now (for /readyz).
@@ -112,6 +115,12 @@ public protocol EventStore: Sendable {
 extension EventStore {
     public func append(_ records: [EventRecord]) async throws -> AppendResult {
         try await append(records, rejected: [:])
+    }
+
+    public func events(ids: [Int64]) async throws -> [StoredEvent] {
+        var found: [StoredEvent] = []
+        for id in ids { if let event = try await event(id: id) { found.append(event) } }
+        return found
     }
 }
 

@@ -83,6 +83,22 @@ public final class SQLiteEventStore: EventStore, Sendable {
         }
     }
 
+    public func events(ids: [Int64]) async throws -> [StoredEvent] {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.read { db in
+            var found: [StoredEvent] = []
+            found.reserveCapacity(ids.count)
+            // Below SQLite's default limit of bound parameters per statement.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(ids.count, start + 500)])
+                let marks = repeatElement("?", count: chunk.count).joined(separator: ",")
+                let sql = "SELECT id, source, message_id, type, user_id, anonymous_id, received_at, payload FROM events WHERE id IN (\(marks))"
+                found += try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)).map(Self.storedEvent)
+            }
+            return found
+        }
+    }
+
     public func eventCount() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
     }

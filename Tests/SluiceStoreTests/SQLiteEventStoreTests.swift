@@ -58,6 +58,18 @@ import Testing
         #expect(event.messageId == "1" && event.event == "E")
     }
 
+    @Test func readsManyEventsByIdInOneCall() async throws {
+        let store = try SQLiteEventStore(path: temporaryPath())
+        _ = try await store.append((0..<1_200).map { record("m-\($0)") })
+        let all = try await store.events(EventQuery(limit: 2_000))
+        let wanted = all.map(\.id).filter { $0 % 2 == 0 } + [999_999]  // more than one statement's worth, and one missing
+        let found = try await store.events(ids: wanted)
+        #expect(Set(found.map(\.id)) == Set(wanted.dropLast()))
+        let messageIds = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.record.messageId) })
+        #expect(found.allSatisfy { messageIds[$0.id] == $0.record.messageId })
+        #expect(try await store.events(ids: []).isEmpty)
+    }
+
     @Test func rejectsMoreThanTheBacklogBound() async throws {
         let store = try SQLiteEventStore(path: temporaryPath(), options: SQLiteStoreOptions(maxPendingEvents: 10))
         // A single oversized submission into an idle store still goes through: the bound only
