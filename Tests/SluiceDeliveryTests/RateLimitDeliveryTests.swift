@@ -36,7 +36,9 @@ extension SandboxAcceptance {
         while Date().timeIntervalSince1970 < lowerAt { try await Task.sleep(for: .milliseconds(20)) }
         rig.sandbox.setLimit(83, window: "10s", for: .intercom)  // halve Intercom's limit mid-run
         while Date().timeIntervalSince1970 < end { try await Task.sleep(for: .milliseconds(50)) }
-        try await Task.sleep(for: .milliseconds(300))
+        // A delivery's records are written when it finishes: an identify whose search went out
+        // before `end` but whose create waited for the next window finishes after `end`.
+        try await Task.sleep(for: .milliseconds(2_500))
 
         let helpScout = try await rig.store.attempts(destination: "helpscout", limit: 50_000, beforeId: nil)
         let intercom = try await rig.store.attempts(destination: "intercom", limit: 50_000, beforeId: nil)
@@ -67,10 +69,8 @@ extension SandboxAcceptance {
         #expect(throttled[0] == 0 && throttled[1] == 0)
         // The window where the limit dropped may see 429s; the next one must not.
         #expect(throttled[3] == 0, "429s after the engine had a window to follow: \(throttled)")
-        // Following means no 429 and never above the new limit; the window right after the change
-        // is held to 90 % of it, not 95 %: under a loaded test machine it lands at 94–95 %, its
-        // first moments spent on the 429's integer Retry-After.
-        #expect(requests[3] >= 299 && requests[3] <= 332, "Intercom window 3: \(requests[3]) of 332")
+        // Following means no 429 and never above the new limit, yet still 95 % of it.
+        #expect(requests[3] >= 316 && requests[3] <= 332, "Intercom window 3: \(requests[3]) of 332")
     }
 }
 }
