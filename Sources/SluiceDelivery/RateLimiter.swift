@@ -11,29 +11,32 @@ import Synchronization
 /// destination until its Retry-After or reset time.
 ///
 /// A request still in flight when its window ends may reach the API after the boundary and be
-/// counted there, so each new window starts with every request then in flight already counted.
-/// That is exact whatever the latency: a request whose reply came back before the boundary
-/// cannot land after it.
+/// counted there, so a new window starts with those requests already counted: the ones still
+/// out at the boundary that were sent within the recent longest round trip before it. A reply
+/// that came back before the boundary cannot land after it, and one sent earlier than the
+/// longest recent trip has almost surely arrived; counting every request then out would waste
+/// a window's first slots after each burst.
 public final class RateLimiter: Sendable {
     struct WindowState {
         var window: RateLimitWindow
         var documentedLimit: Int
         var windowStart: Double = 0
         var used = 0
-        /// Permits taken and not yet completed, from this window or earlier ones.
-        var inFlight = 0
+        /// When each permit not yet completed was taken, from this window or earlier ones.
+        var inFlight: [UInt64: Double] = [:]
         var headerLimit: Int?
         var headerRemaining: Int?
         var headerResetAt: Double?
 
         func applies(isWrite: Bool) -> Bool { isWrite || !window.writesOnly }
 
-        /// Moves to the window holding `now`; what is in flight counts against it.
-        mutating func roll(to now: Double) {
+        /// Moves to the window holding `now`; requests still out that were sent within `trip`
+        /// of its start count against it.
+        mutating func roll(to now: Double, trip: Double) {
             let start = (now / window.seconds).rounded(.down) * window.seconds
             guard windowStart != start else { return }
             windowStart = start
-            used = inFlight
+            used = inFlight.values.count { $0 >= start - trip }
             if let reset = headerResetAt, reset <= now {
                 headerRemaining = nil
                 headerResetAt = nil
@@ -43,6 +46,9 @@ public final class RateLimiter: Sendable {
 
     struct State {
         var windows: [WindowState]
+        var nextPermit: UInt64 = 0
+        /// The longest recent round trip, decaying, at least `minimumTrip`.
+        var recentTrip = RateLimiter.minimumTrip
         var pausedUntil: Double = 0
         var recent429s: [Double] = []
     }
@@ -50,8 +56,12 @@ public final class RateLimiter: Sendable {
     /// One admitted request. Hand it back to ``complete(_:)`` when its reply (or failure)
     /// arrives, so the limiter knows it can no longer land in a later window.
     public struct Permit: Sendable {
+        let id: UInt64
+        let sentAt: Double
         let windowKeys: [String]
     }
+
+    static let minimumTrip = 0.05
 
     public let destination: DestinationID
     private let state: Mutex<State>
@@ -86,7 +96,7 @@ public final class RateLimiter: Sendable {
                 if state.pausedUntil > now { return .wait(state.pausedUntil - now) }
                 var latest = 0.0
                 for index in state.windows.indices where state.windows[index].applies(isWrite: isWrite) {
-                    state.windows[index].roll(to: now)
+                    state.windows[index].roll(to: now, trip: state.recentTrip)
                     let window = state.windows[index]
                     let end = window.windowStart + window.window.seconds
                     let exhaustedLocally = window.used >= min(window.window.limit, window.headerLimit ?? Int.max)
@@ -97,13 +107,14 @@ public final class RateLimiter: Sendable {
                 }
                 if latest > 0 { return .wait(latest) }
                 var keys: [String] = []
+                state.nextPermit += 1
                 for index in state.windows.indices where state.windows[index].applies(isWrite: isWrite) {
                     state.windows[index].used += 1
-                    state.windows[index].inFlight += 1
+                    state.windows[index].inFlight[state.nextPermit] = now
                     if let remaining = state.windows[index].headerRemaining { state.windows[index].headerRemaining = remaining - 1 }
                     keys.append(state.windows[index].window.key)
                 }
-                return .granted(Permit(windowKeys: keys))
+                return .granted(Permit(id: state.nextPermit, sentAt: now, windowKeys: keys))
             }
             switch decision {
             case .granted(let permit):
@@ -125,10 +136,11 @@ public final class RateLimiter: Sendable {
         let now = clock()
         state.withLock { state in
             for index in state.windows.indices where permit.windowKeys.contains(state.windows[index].window.key) {
-                // Roll first: had the window ended while the request was out, it counts there too.
-                state.windows[index].roll(to: now)
-                state.windows[index].inFlight = max(0, state.windows[index].inFlight - 1)
+                // Roll first: had the window ended while the request was out, it may count there too.
+                state.windows[index].roll(to: now, trip: state.recentTrip)
+                state.windows[index].inFlight[permit.id] = nil
             }
+            state.recentTrip = max(Self.minimumTrip, now - permit.sentAt, state.recentTrip * 0.98)
         }
     }
 
@@ -166,7 +178,7 @@ public final class RateLimiter: Sendable {
         return state.withLock { state in
             state.windows.map { window in
                 let start = (now / window.window.seconds).rounded(.down) * window.window.seconds
-                let used = window.windowStart == start ? window.used : window.inFlight
+                let used = window.windowStart == start ? window.used : window.inFlight.values.count { $0 >= start - state.recentTrip }
                 let localRemaining = max(0, window.window.limit - used)
                 return RateLimitSnapshot(
                     destination: destination.rawValue, window: window.window.key, label: window.window.label,

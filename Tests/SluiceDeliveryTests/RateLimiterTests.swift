@@ -110,28 +110,57 @@ final class FakeClock: Sendable {
     }
 }
 
-/// A request still out when its window ends may land in the next one, so it counts there too;
-/// one whose reply came back in time does not.
+/// A request still out when its window ends may land in the next one, so one sent within the
+/// longest recent round trip of the boundary counts there too; one whose reply came back in
+/// time, or that went out long before, does not.
 @Suite struct RateLimiterWindowBoundaryTests {
     let window = RateLimitWindow(key: "per10s", label: "requests per 10 s", limit: 5, seconds: 10)
 
-    @Test func requestsInFlightAtTheBoundaryCountInTheNextWindow() async throws {
+    func limiter(_ clock: FakeClock, _ windows: [RateLimitWindow]? = nil) -> RateLimiter {
+        RateLimiter(destination: .intercom, windows: windows ?? [window], documented: windows ?? [window], clock: clock.read)
+    }
+
+    @Test func requestsOutJustBeforeTheBoundaryCountInTheNextWindow() async throws {
         let clock = FakeClock()
-        let limiter = RateLimiter(destination: .intercom, windows: [window], documented: [window], clock: clock.read)
-        var permits: [RateLimiter.Permit] = []
-        for _ in 0..<5 { permits.append(try await limiter.acquire(isWrite: false)) }
-        for permit in permits.prefix(3) { limiter.complete(permit) }
-        clock.advance(10)
-        #expect(limiter.snapshots().first?.remaining == 3)
+        let limiter = limiter(clock)
+        clock.advance(9.99)
+        let answered = try await limiter.acquire(isWrite: false)
         _ = try await limiter.acquire(isWrite: false)
-        #expect(limiter.snapshots().first?.remaining == 2)
+        limiter.complete(answered)
+        clock.advance(0.02)
+        #expect(limiter.snapshots().first?.remaining == 4)
+        _ = try await limiter.acquire(isWrite: false)
+        #expect(limiter.snapshots().first?.remaining == 3)
+    }
+
+    @Test func requestsOutSinceLongBeforeTheBoundaryDoNot() async throws {
+        let clock = FakeClock()
+        let limiter = limiter(clock)
+        clock.advance(1)
+        for _ in 0..<3 { _ = try await limiter.acquire(isWrite: false) }
+        clock.advance(9.5)
+        _ = try await limiter.acquire(isWrite: false)
+        #expect(limiter.snapshots().first?.remaining == 4)
+    }
+
+    @Test func theGuardFollowsTheLongestRecentTrip() async throws {
+        let clock = FakeClock()
+        let limiter = limiter(clock)
+        let slow = try await limiter.acquire(isWrite: false)
+        clock.advance(0.5)
+        limiter.complete(slow)  // a half-second round trip
+        clock.advance(9.2)
+        _ = try await limiter.acquire(isWrite: false)  // 0.3 s before the boundary, still out after it
+        clock.advance(0.35)
+        #expect(limiter.snapshots().first?.remaining == 4)
     }
 
     @Test func aReplyAfterTheBoundaryStillCountsInTheNewWindow() async throws {
         let clock = FakeClock()
-        let limiter = RateLimiter(destination: .intercom, windows: [window], documented: [window], clock: clock.read)
+        let limiter = limiter(clock)
+        clock.advance(9.99)
         let late = try await limiter.acquire(isWrite: false)
-        clock.advance(10.2)
+        clock.advance(0.2)
         limiter.complete(late)
         #expect(limiter.snapshots().first?.remaining == 4)
         clock.advance(10)
@@ -141,11 +170,12 @@ final class FakeClock: Sendable {
     @Test func writesOutAtTheBoundaryDoNotTouchTheReadWindow() async throws {
         let clock = FakeClock()
         let writes = RateLimitWindow(key: "writesPer5s", label: "writes per 5 s", limit: 2, seconds: 5, writesOnly: true)
-        let limiter = RateLimiter(destination: .helpscout, windows: [window.withLimit(100), writes], documented: [window, writes], clock: clock.read)
+        let limiter = limiter(clock, [window.withLimit(100), writes])
+        clock.advance(9.99)
         _ = try await limiter.acquire(isWrite: true)
         let read = try await limiter.acquire(isWrite: false)
         limiter.complete(read)
-        clock.advance(10)
+        clock.advance(0.02)
         let snapshot = limiter.snapshots()
         #expect(snapshot.first { $0.window == "writesPer5s" }?.remaining == 1)
         #expect(snapshot.first { $0.window == "per10s" }?.remaining == 99)
