@@ -252,20 +252,20 @@ public final class DeliveryEngine: Sendable {
     }
 
     /// Fills the worker's event cache from the store, a chunk per read, for jobs queued beyond
-    /// it (a backlog, or what a restart found queued).
+    /// it (a backlog, or what a restart found queued). It sleeps until the worker says uncached
+    /// jobs arrived or the cache freed room.
     private func readAheadLoop(_ worker: DestinationWorker) async {
-        while !Task.isCancelled {
-            let ids = worker.takeReadAhead()
-            if ids.isEmpty {
-                try? await Task.sleep(for: .milliseconds(20))
-                continue
+        for await _ in worker.readAheadSignals {
+            while !Task.isCancelled {
+                let ids = worker.takeReadAhead()
+                if ids.isEmpty { break }
+                var found: [Int64: Event] = [:]
+                // A failed read leaves those jobs to be read one by one when their turn comes.
+                for stored in (try? await store.events(ids: ids)) ?? [] {
+                    if let event = try? stored.event() { found[stored.id] = event }
+                }
+                worker.cacheReadAhead(found, requested: ids)
             }
-            var found: [Int64: Event] = [:]
-            // A failed read leaves those jobs to be read one by one when their turn comes.
-            for stored in (try? await store.events(ids: ids)) ?? [] {
-                if let event = try? stored.event() { found[stored.id] = event }
-            }
-            worker.cacheReadAhead(found, requested: ids)
         }
     }
 

@@ -50,6 +50,9 @@ final class DestinationWorker: Sendable {
     private let lanes: Mutex<Lanes>
     private let signal: AsyncStream<Void>.Continuation
     let signals: AsyncStream<Void>
+    private let readAheadSignal: AsyncStream<Void>.Continuation
+    /// Yields when the read-ahead may have work: uncached jobs arrived, or the cache freed room.
+    let readAheadSignals: AsyncStream<Void>
 
     init(id: DestinationID, limiter: RateLimiter, mappingState: SharedMappingState, maxInFlight: Int, maxCachedEvents: Int = 50_000) {
         self.id = id
@@ -58,6 +61,7 @@ final class DestinationWorker: Sendable {
         self.mappingState = mappingState
         lanes = Mutex(Lanes(maxInFlight: maxInFlight))
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (readAheadSignals, readAheadSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     func wake() { signal.yield() }
@@ -70,7 +74,7 @@ final class DestinationWorker: Sendable {
     /// Adds jobs (new, released or replayed); ones already known are ignored.
     func enqueue(_ jobs: [Job], events: [Int64: Event] = [:]) {
         guard !jobs.isEmpty else { return }
-        lanes.withLock { state in
+        let readAhead = lanes.withLock { state -> Bool in
             for job in jobs where !state.known.contains(job.id) {
                 state.known.insert(job.id)
                 // Keep parsed events for a bounded backlog; beyond it, they are read ahead in
@@ -85,7 +89,9 @@ final class DestinationWorker: Sendable {
                     if job.nextAttemptAt > Date().millis { state.delayed[job.lane] = job.nextAttemptAt } else { state.markReady(job.lane) }
                 }
             }
+            return state.uncachedHead < state.uncached.count
         }
+        if readAhead { readAheadSignal.yield() }
         wake()
     }
 
@@ -150,7 +156,7 @@ final class DestinationWorker: Sendable {
     /// batch still counts against the in-flight bound until `releaseSlot()`: its outcome is
     /// not committed yet, and a crash would repeat it.
     func complete(_ batch: Batch, _ completion: Completion, keepingSlot: Bool = false) {
-        lanes.withLock { state in
+        let readAhead = lanes.withLock { state -> Bool in
             state.busy.remove(batch.lane)
             if !keepingSlot { state.inFlight -= 1 }
             // Taken out of the dictionary (not copied) so it is changed in place, then put back.
@@ -179,7 +185,10 @@ final class DestinationWorker: Sendable {
                 state.jobs[batch.lane] = queued
                 if head > Date().millis { state.delayed[batch.lane] = head } else { state.markReady(batch.lane) }
             }
+            if case .removed = completion { return state.uncachedHead < state.uncached.count }
+            return false
         }
+        if readAhead { readAheadSignal.yield() }
         wake()
     }
 

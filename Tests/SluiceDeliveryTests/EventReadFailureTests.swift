@@ -14,13 +14,14 @@ import Testing
         try await save(store, "intercom", intercomSettings())
         try await ingest(store, (0..<5).map { identify("u\($0)", "i\($0)") })
         // A first engine routes the identifies and leaves them queued (the API is down) ...
-        let api = FakeIntercom()
-        api.state.withLock { $0.rejectAllWith = 503 }
-        let first = try await DeliveryEngine(store: store, transport: api, options: fastRetries())
+        // (An API of its own that stays down: the first engine may still be winding down.)
+        let down = FakeIntercom()
+        down.state.withLock { $0.rejectAllWith = 503 }
+        let first = try await DeliveryEngine(store: store, transport: down, options: fastRetries())
         #expect(try await runEngine(first) { try await store.jobs(states: [.queued], destination: "intercom").count == 5 })
 
         // ... so the next one starts with jobs whose events it must read back, and the first reads fail.
-        api.state.withLock { $0.rejectAllWith = nil }
+        let api = FakeIntercom()
         let flaky = FlakyReads(store, failures: 8)
         let second = try await DeliveryEngine(store: flaky, transport: api, options: fastRetries())
         #expect(try await runEngine(second) { api.state.withLock { $0.contacts.count } == 5 })

@@ -62,4 +62,31 @@ import Testing
         #expect(worker.cachedEventCount == 0)
         #expect(!worker.hasWork)
     }
+
+    @Test func theReadAheadIsWokenWhenUncachedJobsArriveAndWhenRoomFrees() async throws {
+        let worker = worker(cache: 1)
+        worker.enqueue([job(1, lane: "a"), job(2, lane: "b")], events: [1_001: try event(1), 1_002: try event(2)])
+        #expect(await signalled(worker.readAheadSignals))
+        #expect(worker.takeReadAhead().isEmpty)  // no room until a job finishes
+        let cached = try #require(worker.takeBatches(coalesce: false).first { !$0.events.isEmpty })
+        worker.complete(cached, .removed)
+        #expect(await signalled(worker.readAheadSignals))
+        #expect(worker.takeReadAhead() == [1_002])
+    }
+
+    func signalled(_ signals: AsyncStream<Void>) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                var iterator = signals.makeAsyncIterator()
+                return await iterator.next() != nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
 }
