@@ -30,13 +30,18 @@ public final class RateLimiter: Sendable {
 
         func applies(isWrite: Bool) -> Bool { isWrite || !window.writesOnly }
 
+        /// Requests still out that may land in the window starting at `start`.
+        func carried(into start: Double, trip: Double) -> Int {
+            inFlight.values.count { $0 >= start - trip }
+        }
+
         /// Moves to the window holding `now`; requests still out that were sent within `trip`
         /// of its start count against it.
         mutating func roll(to now: Double, trip: Double) {
             let start = (now / window.seconds).rounded(.down) * window.seconds
             guard windowStart != start else { return }
             windowStart = start
-            used = inFlight.values.count { $0 >= start - trip }
+            used = carried(into: start, trip: trip)
             if let reset = headerResetAt, reset <= now {
                 headerRemaining = nil
                 headerResetAt = nil
@@ -58,7 +63,7 @@ public final class RateLimiter: Sendable {
     public struct Permit: Sendable {
         let id: UInt64
         let sentAt: Double
-        let windowKeys: [String]
+        let isWrite: Bool
     }
 
     static let minimumTrip = 0.05
@@ -106,15 +111,13 @@ public final class RateLimiter: Sendable {
                     }
                 }
                 if latest > 0 { return .wait(latest) }
-                var keys: [String] = []
                 state.nextPermit += 1
                 for index in state.windows.indices where state.windows[index].applies(isWrite: isWrite) {
                     state.windows[index].used += 1
                     state.windows[index].inFlight[state.nextPermit] = now
                     if let remaining = state.windows[index].headerRemaining { state.windows[index].headerRemaining = remaining - 1 }
-                    keys.append(state.windows[index].window.key)
                 }
-                return .granted(Permit(id: state.nextPermit, sentAt: now, windowKeys: keys))
+                return .granted(Permit(id: state.nextPermit, sentAt: now, isWrite: isWrite))
             }
             switch decision {
             case .granted(let permit):
@@ -135,7 +138,7 @@ public final class RateLimiter: Sendable {
     public func complete(_ permit: Permit) {
         let now = clock()
         state.withLock { state in
-            for index in state.windows.indices where permit.windowKeys.contains(state.windows[index].window.key) {
+            for index in state.windows.indices where state.windows[index].applies(isWrite: permit.isWrite) {
                 // Roll first: had the window ended while the request was out, it may count there too.
                 state.windows[index].roll(to: now, trip: state.recentTrip)
                 state.windows[index].inFlight[permit.id] = nil
@@ -178,7 +181,7 @@ public final class RateLimiter: Sendable {
         return state.withLock { state in
             state.windows.map { window in
                 let start = (now / window.window.seconds).rounded(.down) * window.window.seconds
-                let used = window.windowStart == start ? window.used : window.inFlight.values.count { $0 >= start - state.recentTrip }
+                let used = window.windowStart == start ? window.used : window.carried(into: start, trip: state.recentTrip)
                 let localRemaining = max(0, window.window.limit - used)
                 return RateLimitSnapshot(
                     destination: destination.rawValue, window: window.window.key, label: window.window.label,

@@ -198,7 +198,7 @@ extension SQLiteEventStore: DeliveryStore {
         let (cursor, events) = try await pool.read { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM router_cursor WHERE name = 'main'") ?? 0
             let rows = try Row.fetchAll(db, sql: """
-                SELECT id, source, message_id, type, user_id, anonymous_id, received_at, payload FROM events
+                SELECT \(SQLiteEventStore.storedEventColumns) FROM events
                 WHERE id > ? ORDER BY id LIMIT ?
                 """, arguments: [cursor, limit])
             return (cursor, rows.map(Self.storedEvent))

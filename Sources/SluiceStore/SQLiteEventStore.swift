@@ -70,7 +70,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
             if let userId = query.userId { conditions.append("user_id = ?"); arguments.append(userId) }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let order = query.afterId == nil ? "DESC" : "ASC"
-            let sql = "SELECT id, source, message_id, type, user_id, anonymous_id, received_at, payload FROM events \(filter) ORDER BY id \(order) LIMIT ?"
+            let sql = "SELECT \(Self.storedEventColumns) FROM events \(filter) ORDER BY id \(order) LIMIT ?"
             arguments.append(query.limit)
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Self.storedEvent)
         }
@@ -78,7 +78,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
 
     public func event(id: Int64) async throws -> StoredEvent? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, source, message_id, type, user_id, anonymous_id, received_at, payload FROM events WHERE id = ?", arguments: [id])
+            try Row.fetchOne(db, sql: "SELECT \(Self.storedEventColumns) FROM events WHERE id = ?", arguments: [id])
                 .map(Self.storedEvent)
         }
     }
@@ -92,7 +92,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = Array(ids[start..<min(ids.count, start + 500)])
                 let marks = repeatElement("?", count: chunk.count).joined(separator: ",")
-                let sql = "SELECT id, source, message_id, type, user_id, anonymous_id, received_at, payload FROM events WHERE id IN (\(marks))"
+                let sql = "SELECT \(Self.storedEventColumns) FROM events WHERE id IN (\(marks))"
                 found += try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)).map(Self.storedEvent)
             }
             return found
@@ -114,6 +114,9 @@ public final class SQLiteEventStore: EventStore, Sendable {
     public func isReady() async -> Bool {
         (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
+
+    /// The columns `storedEvent(_:)` reads.
+    static let storedEventColumns = "id, source, message_id, type, user_id, anonymous_id, received_at, payload"
 
     static func storedEvent(_ row: Row) -> StoredEvent {
         let payload: String = row["payload"]

@@ -9,13 +9,7 @@ public enum CredentialMasking {
         // Byte compares, folded as ASCII: this runs on every recorded header and JSON key, and
         // `lowercased()` plus Foundation's `contains` cost an allocation and three searches.
         containedNames.contains { SecretMasker.containsIgnoringASCIICase($0, in: name) }
-            || exactNames.contains { candidate in
-                candidate.utf8.count == name.utf8.count && zip(candidate.utf8, name.utf8).allSatisfy { $0 == asciiLowercased($1) }
-            }
-    }
-
-    private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+            || exactNames.contains { $0.utf8.count == name.utf8.count && SecretMasker.containsIgnoringASCIICase($0, in: name) }
     }
 
     private static let containedNames = ["token", "secret", "password"]
@@ -23,7 +17,7 @@ public enum CredentialMasking {
 
     /// Every credential name `isCredentialName` knows contains one of these (ignoring case): a
     /// byte scan for them decides whether a body is worth parsing.
-    static let credentialHints = ["token", "secret", "password", "api_key", "apikey", "authorization", "cookie"]
+    static let credentialHints = containedNames + exactNames
 
     /// The body with every string value under a credential-named key masked; text that is not
     /// JSON, or names no credential, comes back unchanged.
