@@ -29,6 +29,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
+        // Lean HTTP/1.1 parsing and writing over NIO buffers, for the engine's client and the sandbox's server.
+        .target(name: "SluiceHTTP", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         // Per-destination settings and pure mappings.
         .target(name: "SluiceDestinations", dependencies: ["SluiceSpec"]),
         // Segment-compatible ingest HTTP API.
@@ -40,7 +42,7 @@ let package = Package(
         ]),
         // Router, lanes, rate limiter, retries, attempt records, stats.
         .target(name: "SluiceDelivery", dependencies: [
-            "SluiceSpec", "SluiceDestinations", "SluiceStore",
+            "SluiceSpec", "SluiceDestinations", "SluiceStore", "SluiceHTTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -51,7 +53,7 @@ let package = Package(
         ]),
         // Local simulators of the four APIs, with their limits and faults; a traffic generator.
         .target(name: "SluiceSandbox", dependencies: [
-            "SluiceSpec",
+            "SluiceSpec", "SluiceHTTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -72,6 +74,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec"]),
+        .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore"]),
         .testTarget(name: "SluiceDeliveryTests", dependencies: ["SluiceDelivery", "SluiceSandbox"]),
         .testTarget(name: "SluiceSandboxTests", dependencies: [

@@ -1,14 +1,16 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import SluiceDestinations
+import SluiceHTTP
 import Synchronization
 
 /// The engine's HTTP/1.1 transport: keep-alive connections pooled per origin (http or https),
 /// one exchange at a time on each, with the request written and the response collected on the
 /// connection's event loop, so an exchange costs two thread hops and no per-request tasks.
+/// Each request is encoded into one buffer and each response parsed by `SluiceHTTP`, with no
+/// NIO HTTP handlers in the pipeline: they cost more per exchange than the rest of the client.
 /// AsyncHTTPClient did the same work at several times the CPU per request.
 public final class PooledHTTPTransport: HTTPTransport {
     public struct Configuration: Sendable {
@@ -56,9 +58,13 @@ public final class PooledHTTPTransport: HTTPTransport {
         } catch {
             throw TransportError("\(Self.shown(request)): \(error)")
         }
-        let bodyBytes = request.body?.bytes
-        let head = Self.head(request, target, bodyLength: bodyBytes?.count)
-        let body = bodyBytes.map { ByteBuffer(bytes: $0) }
+        let encoded: ByteBuffer, keepAlive: Bool
+        do {
+            (encoded, keepAlive) = try Self.encode(request, target)
+        } catch {
+            throw TransportError("\(Self.shown(request)): \(error)")
+        }
+        let isHEAD = request.method.rawValue == "HEAD"
         // A reused connection the server closed while it sat idle fails before any reply; that
         // one case is tried again at once on a new connection.
         var allowStaleRetry = true
@@ -71,9 +77,9 @@ public final class PooledHTTPTransport: HTTPTransport {
                 throw TransportError("\(Self.shown(request)): \(error)")
             }
             do {
-                let (responseHead, responseBody) = try await connection.exchange(head, body: body, timeout: timeout, maxResponseBytes: configuration.maxResponseBytes)
-                pool.release(connection, keepAlive: responseHead.isKeepAlive && head.isKeepAlive)
-                return Self.response(responseHead, responseBody)
+                let result = try await connection.exchange(encoded, isHEAD: isHEAD, timeout: timeout)
+                pool.release(connection, keepAlive: result.reusable && keepAlive)
+                return Self.response(result.message)
             } catch let failure as ExchangeFailure {
                 pool.discard(connection)
                 if case .closedBeforeReply = failure, reused, allowStaleRetry {
@@ -119,27 +125,33 @@ public final class PooledHTTPTransport: HTTPTransport {
         }
     }
 
-    static func head(_ request: SluiceDestinations.HTTPRequest, _ target: Target, bodyLength: Int?) -> HTTPRequestHead {
-        var headers = NIOHTTP1.HTTPHeaders()
-        headers.reserveCapacity(request.headers.entries.count + 2)
-        var hasHost = false, hasLength = false
+    /// The whole request in one buffer, with `Host` and `Content-Length` added when missing;
+    /// and whether the request lets the connection be reused.
+    static func encode(_ request: SluiceDestinations.HTTPRequest, _ target: Target) throws(HTTP1WriteError) -> (ByteBuffer, keepAlive: Bool) {
+        var hasHost = false, hasLength = false, keepAlive = true
         for entry in request.headers {
-            if HTTPHeaders.sameName(entry.name, "Host") { hasHost = true }
-            if HTTPHeaders.sameName(entry.name, "Content-Length") { hasLength = true }
-            headers.add(name: entry.name, value: entry.value)
+            if HTTP1Syntax.sameName(entry.name, "host") { hasHost = true }
+            if HTTP1Syntax.sameName(entry.name, "content-length") { hasLength = true }
+            if HTTP1Syntax.sameName(entry.name, "connection"), HTTP1Syntax.listContains(entry.value, "close") { keepAlive = false }
         }
-        if !hasHost { headers.add(name: "Host", value: target.hostHeader) }
-        if !hasLength, bodyLength != nil || request.method != .GET {
-            headers.add(name: "Content-Length", value: String(bodyLength ?? 0))
+        var extra: [(name: String, value: String)] = []
+        if !hasHost { extra.append(("Host", target.hostHeader)) }
+        let body = request.body?.bytes
+        if !hasLength, body != nil || request.method != .GET {
+            extra.append(("Content-Length", String(body?.count ?? 0)))
         }
-        return HTTPRequestHead(version: .http1_1, method: NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue), uri: target.pathAndQuery, headers: headers)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(256 + (body?.count ?? 0))
+        try HTTP1Writer.request(method: request.method.rawValue, target: target.pathAndQuery,
+                                headers: request.headers.entries + extra, body: body, into: &buffer)
+        return (buffer, keepAlive)
     }
 
-    static func response(_ head: HTTPResponseHead, _ body: ByteBuffer?) -> SluiceDestinations.HTTPResponse {
+    static func response(_ message: HTTP1Message) -> SluiceDestinations.HTTPResponse {
         SluiceDestinations.HTTPResponse(
-            status: Int(head.status.code),
-            headers: SluiceDestinations.HTTPHeaders(head.headers.map { (name: $0.name, value: $0.value) }),
-            body: body.map { Array($0.readableBytesView) } ?? [])
+            status: message.status,
+            headers: SluiceDestinations.HTTPHeaders(message.headers),
+            body: Array(message.body.readableBytesView))
     }
 }
 
@@ -222,6 +234,7 @@ enum ExchangeFailure: Error, CustomStringConvertible {
     case closedDuringReply
     case timedOut(Duration)
     case responseTooLarge(Int)
+    case malformedResponse(HTTP1ParseError)
 
     var description: String {
         switch self {
@@ -229,6 +242,7 @@ enum ExchangeFailure: Error, CustomStringConvertible {
         case .closedDuringReply: return "the connection closed in the middle of the server's answer"
         case .timedOut(let limit): return "no complete answer within \(Int(limit.milliseconds)) ms"
         case .responseTooLarge(let limit): return "the answer is larger than \(limit) bytes"
+        case .malformedResponse(let error): return "the server's answer is not valid HTTP/1.1: \(error)"
         }
     }
 }
@@ -244,17 +258,16 @@ final class PooledConnection: Sendable {
         self.handler = handler
     }
 
-    func exchange(_ head: HTTPRequestHead, body: ByteBuffer?, timeout: Duration, maxResponseBytes: Int) async throws -> (HTTPResponseHead, ByteBuffer?) {
+    func exchange(_ request: ByteBuffer, isHEAD: Bool, timeout: Duration) async throws -> ExchangeResult {
         let promise = channel.eventLoop.makePromise(of: ExchangeResult.self)
         let handler = self.handler
         @Sendable func start() {
             guard let exchangeHandler = handler.value else { return promise.fail(ExchangeFailure.closedBeforeReply) }
-            exchangeHandler.start(head, body: body, promise: promise, timeout: timeout, maxResponseBytes: maxResponseBytes)
+            exchangeHandler.start(request, isHEAD: isHEAD, promise: promise, timeout: timeout)
         }
         // With NIO's loops as the concurrency executor the caller is often on this very loop.
         if channel.eventLoop.inEventLoop { start() } else { channel.eventLoop.execute(start) }
-        let result = try await promise.futureResult.get()
-        return (result.head, result.body)
+        return try await promise.futureResult.get()
     }
 
     func close() {
@@ -263,68 +276,84 @@ final class PooledConnection: Sendable {
 }
 
 struct ExchangeResult: Sendable {
-    let head: HTTPResponseHead
-    let body: ByteBuffer?
+    let message: HTTP1Message
+    /// The server allows another request on the connection, and sent nothing after the reply.
+    let reusable: Bool
 }
 
-/// Writes one request and collects its response; lives on the connection's event loop.
+/// Writes one request (a single pre-encoded buffer) and parses its response; lives on the
+/// connection's event loop, right after TLS when there is TLS.
 final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private struct Pending {
         let promise: EventLoopPromise<ExchangeResult>
-        let maxResponseBytes: Int
         var timer: Scheduled<Void>?
-        var head: HTTPResponseHead?
-        var body: ByteBuffer?
     }
 
     private var context: ChannelHandlerContext?
     private var pending: Pending?
+    private var parser: HTTP1Parser
     /// Why the connection failed while no exchange was running (a TLS handshake, a reset).
     private var failure: (any Error)?
+
+    init(maxResponseBytes: Int) {
+        parser = HTTP1Parser(kind: .response, limits: HTTP1Parser.Limits(maxBodyBytes: maxResponseBytes))
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    func start(_ head: HTTPRequestHead, body: ByteBuffer?, promise: EventLoopPromise<ExchangeResult>, timeout: Duration, maxResponseBytes: Int) {
-        guard let context, context.channel.isActive, pending == nil else { return promise.fail(failure ?? ExchangeFailure.closedBeforeReply) }
+    func start(_ request: ByteBuffer, isHEAD: Bool, promise: EventLoopPromise<ExchangeResult>, timeout: Duration) {
+        guard let context, context.channel.isActive, pending == nil, !parser.isInsideMessage else {
+            return promise.fail(failure ?? ExchangeFailure.closedBeforeReply)
+        }
         let timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(timeout.totalNanoseconds)) { [weak self] () -> Void in
             self?.fail(ExchangeFailure.timedOut(timeout))
         }
-        pending = Pending(promise: promise, maxResponseBytes: maxResponseBytes, timer: timer)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        let written = context.eventLoop.makePromise(of: Void.self)
-        written.futureResult.assumeIsolated().whenFailure { [weak self] error in self?.fail(error) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        pending = Pending(promise: promise, timer: timer)
+        parser.expectResponse(toHEAD: isHEAD)
+        // A failed write closes the channel, which fails the exchange in channelInactive.
+        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard pending != nil else { return }  // a reply nobody asked for: ignored, the pool closes such connections
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            pending!.head = head
-        case .body(var part):
-            let size = (pending!.body?.readableBytes ?? 0) + part.readableBytes
-            if size > pending!.maxResponseBytes { return fail(ExchangeFailure.responseTooLarge(pending!.maxResponseBytes)) }
-            if pending!.body == nil { pending!.body = part } else { pending!.body!.writeBuffer(&part) }
-        case .end:
-            guard let done = pending, let head = done.head else { return fail(ExchangeFailure.closedDuringReply) }
-            pending = nil
-            done.timer?.cancel()
-            done.promise.succeed(ExchangeResult(head: head, body: done.body))
+        // A reply nobody asked for leaves the connection in an unknown state.
+        guard pending != nil else { return fail(ExchangeFailure.closedBeforeReply) }
+        var bytes = unwrapInboundIn(data)
+        parser.feed(&bytes)
+        do {
+            if let message = try parser.next() {
+                succeed(message, reusable: message.keepAlive && parser.bufferedBytes == 0)
+            }
+        } catch .bodyTooLarge(let limit) {
+            fail(ExchangeFailure.responseTooLarge(limit))
+        } catch {
+            fail(ExchangeFailure.malformedResponse(error))
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let pending { fail(pending.head == nil ? ExchangeFailure.closedBeforeReply : ExchangeFailure.closedDuringReply) }
+        if pending != nil {
+            if let message = parser.finishAtClose() {
+                succeed(message, reusable: false)
+            } else {
+                fail(parser.isInsideMessage ? ExchangeFailure.closedDuringReply : ExchangeFailure.closedBeforeReply)
+            }
+        }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         fail(error)
+    }
+
+    private func succeed(_ message: HTTP1Message, reusable: Bool) {
+        guard let done = pending else { return }
+        pending = nil
+        done.timer?.cancel()
+        done.promise.succeed(ExchangeResult(message: message, reusable: reusable))
     }
 
     /// Fails the exchange in progress and closes the connection: it is in an unknown state.
@@ -460,6 +489,7 @@ final class ConnectionPool: Sendable {
         let box = NIOLoopBoundBox<ExchangeHandler?>.makeEmptyBox(valueType: ExchangeHandler.self, eventLoop: eventLoop)
         let origin = self.origin
         let tls = self.tls
+        let maxResponseBytes = configuration.maxResponseBytes
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(configuration.connectTimeout.totalNanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -469,8 +499,7 @@ final class ConnectionPool: Sendable {
                         let serverName = Self.isIPAddress(origin.host) ? nil : origin.host
                         try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    let handler = ExchangeHandler()
+                    let handler = ExchangeHandler(maxResponseBytes: maxResponseBytes)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     box.value = handler
                 }

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOPosix
+import SluiceHTTP
 import Synchronization
 
 /// Serves `SandboxCore` over HTTP/1.1 with keep-alive and pipelining. A request is answered on
@@ -29,7 +29,6 @@ final class SandboxServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(SandboxHTTPHandler(core: core, tracker: tracker, maxBodyBytes: maxBodyBytes))
                     tracker.opened(channel)
                 }
@@ -75,94 +74,155 @@ final class ConnectionTracker: Sendable {
     func ended() { state.withLock { $0.inProgress -= 1 } }
 }
 
-/// Collects one request (head and body), asks the core, writes the reply.
+/// Parses requests as they arrive, asks the core, writes each reply as one buffer. Pipelined
+/// requests are answered in order: while one waits (added latency, a hang), the ones after it
+/// wait their turn.
 final class SandboxHTTPHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let core: SandboxCore
     private let tracker: ConnectionTracker
     private let maxBodyBytes: Int
-    private var head: HTTPRequestHead?
-    private var body: ByteBuffer?
-    private var tooLarge = false
+    private var parser: HTTP1Parser
+    /// A reply is being worked out asynchronously; requests behind it are not read yet.
+    private var waiting = false
+    /// A reply that ends the connection was written; nothing more is read.
+    private var closing = false
+    private var continueSent = false
+    private var unflushed = false
 
     init(core: SandboxCore, tracker: ConnectionTracker, maxBodyBytes: Int) {
         self.core = core
         self.tracker = tracker
         self.maxBodyBytes = maxBodyBytes
+        parser = HTTP1Parser(kind: .request, limits: HTTP1Parser.Limits(maxBodyBytes: maxBodyBytes))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body = nil
-            tooLarge = false
-        case .body(var part):
-            guard !tooLarge else { return }
-            if (body?.readableBytes ?? 0) + part.readableBytes > maxBodyBytes {
-                tooLarge = true
-                body = nil
-            } else if body == nil {
-                body = part
-            } else {
-                body!.writeBuffer(&part)
-            }
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let keepAlive = head.isKeepAlive
-            if tooLarge {
-                return write(.response(.text(413, "the request body is larger than \(maxBodyBytes) bytes")), keepAlive: false, version: head.version, context: context)
-            }
-            let (path, query) = Self.split(head.uri)
-            var headers: [String: String] = [:]
-            for field in head.headers { headers[field.name.lowercased()] = field.value }
-            let host = headers["host"] ?? "127.0.0.1"
-            let bytes = body.map { Array($0.readableBytesView) } ?? []
-            body = nil
-            switch core.step(method: head.method.rawValue, path: path, rawQuery: query, headers: headers, body: bytes, host: host) {
-            case .reply(let reply):
-                write(reply, keepAlive: keepAlive, version: head.version, context: context)
-            case .later(let remainder):
-                tracker.began()
-                let eventLoop = context.eventLoop
-                let handler = NIOLoopBound(self, eventLoop: eventLoop)
-                let bound = NIOLoopBound(context, eventLoop: eventLoop)
-                let tracker = self.tracker
-                Task {
-                    let reply = await remainder()
-                    eventLoop.execute {
-                        handler.value.write(reply, keepAlive: keepAlive, version: head.version, context: bound.value)
-                        tracker.ended()
+        guard !closing else { return }
+        var bytes = unwrapInboundIn(data)
+        parser.feed(&bytes)
+        serve(context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded(context)
+        context.fireChannelReadComplete()
+    }
+
+    /// Answers every complete request buffered, in order, until one has to wait.
+    private func serve(context: ChannelHandlerContext) {
+        while !waiting, !closing {
+            let message: HTTP1Message
+            do {
+                guard let next = try parser.next() else {
+                    if parser.awaitingContinueBody, !continueSent {
+                        continueSent = true
+                        var interim = context.channel.allocator.buffer(capacity: 32)
+                        interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
+                        context.write(wrapOutboundOut(interim), promise: nil)
+                        unflushed = true
                     }
+                    return
+                }
+                message = next
+            } catch {
+                return refuse(error, context: context)
+            }
+            continueSent = false
+            handle(message, context: context)
+        }
+    }
+
+    private func handle(_ message: HTTP1Message, context: ChannelHandlerContext) {
+        guard case .request(let method, let target) = message.startLine else { return }
+        let keepAlive = message.keepAlive
+        let isHEAD = method == "HEAD"
+        if message.bodyTooLarge {
+            return write(.response(.text(413, "the request body is larger than \(maxBodyBytes) bytes")), keepAlive: false, isHEAD: isHEAD, context: context)
+        }
+        let (path, query) = Self.split(target)
+        var headers: [String: String] = [:]
+        headers.reserveCapacity(message.headers.count)
+        for field in message.headers { headers[field.name] = field.value }  // names arrive lowercased
+        let host = headers["host"] ?? "127.0.0.1"
+        let bytes = Array(message.body.readableBytesView)
+        switch core.step(method: method, path: path, rawQuery: query, headers: headers, body: bytes, host: host) {
+        case .reply(let reply):
+            write(reply, keepAlive: keepAlive, isHEAD: isHEAD, context: context)
+        case .later(let remainder):
+            waiting = true
+            tracker.began()
+            let eventLoop = context.eventLoop
+            let handler = NIOLoopBound(self, eventLoop: eventLoop)
+            let bound = NIOLoopBound(context, eventLoop: eventLoop)
+            let tracker = self.tracker
+            Task {
+                let reply = await remainder()
+                eventLoop.execute {
+                    let handler = handler.value, context = bound.value
+                    handler.write(reply, keepAlive: keepAlive, isHEAD: isHEAD, context: context)
+                    handler.flushIfNeeded(context)
+                    handler.waiting = false
+                    tracker.ended()
+                    handler.serve(context: context)
+                    handler.flushIfNeeded(context)
                 }
             }
         }
     }
 
-    private func write(_ reply: SandboxReply, keepAlive: Bool, version: HTTPVersion, context: ChannelHandlerContext) {
+    /// A request that cannot be parsed gets the status that names why, and the connection closes.
+    private func refuse(_ error: HTTP1ParseError, context: ChannelHandlerContext) {
+        let status: Int
+        switch error {
+        case .headTooLarge: status = 431
+        case .unsupportedVersion: status = 505
+        case .unsupportedTransferEncoding: status = 501
+        case .bodyTooLarge: status = 413
+        default: status = 400
+        }
+        write(.response(.text(status, "\(error)")), keepAlive: false, isHEAD: false, context: context)
+    }
+
+    private func write(_ reply: SandboxReply, keepAlive: Bool, isHEAD: Bool, context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
         switch reply {
         case .closeConnection:
+            closing = true
             context.close(promise: nil)
         case .response(let response):
-            var headers = HTTPHeaders()
-            headers.reserveCapacity(response.headers.count + 2)
-            for header in response.headers { headers.add(name: header.name, value: header.value) }
-            headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers))), promise: nil)
-            if !response.body.isEmpty {
-                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+            var buffer = context.channel.allocator.buffer(capacity: 256 + response.body.count)
+            var headers = response.headers.filter { !HTTP1Syntax.sameName($0.name, "content-length") && !HTTP1Syntax.sameName($0.name, "connection") }
+            headers.append(("Content-Length", String(response.body.count)))
+            if !keepAlive { headers.append(("Connection", "close")) }
+            do {
+                try HTTP1Writer.response(status: response.status, reason: HTTPStatusText.text(response.status), headers: headers,
+                                         body: response.body, includeBody: !isHEAD, into: &buffer)
+            } catch {
+                buffer.clear()
+                let text = Array("the sandbox built an invalid reply: \(error)".utf8)
+                try? HTTP1Writer.response(status: 500, reason: "Internal Server Error",
+                                          headers: [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(text.count)), ("Connection", "close")],
+                                          body: text, into: &buffer)
+                closing = true
             }
-            if keepAlive {
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)  // no future to allocate per reply
+            if keepAlive, !closing {
+                context.write(wrapOutboundOut(buffer), promise: nil)  // flushed once per read burst
+                unflushed = true
             } else {
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                closing = true
+                unflushed = false
+                context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             }
         }
+    }
+
+    private func flushIfNeeded(_ context: ChannelHandlerContext) {
+        guard unflushed else { return }
+        unflushed = false
+        context.flush()
     }
 
     static func split(_ uri: String) -> (path: String, query: String?) {
