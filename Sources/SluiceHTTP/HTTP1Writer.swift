@@ -46,11 +46,21 @@ public enum HTTP1Writer {
 
     private static func writeHeaders(_ headers: [(name: String, value: String)], into buffer: inout ByteBuffer) throws(HTTP1WriteError) {
         for header in headers {
-            guard !header.name.isEmpty, header.name.utf8.allSatisfy(HTTP1Syntax.isTokenByte) else { throw .invalidHeaderName(header.name) }
-            guard header.value.utf8.allSatisfy(HTTP1Syntax.isFieldValueByte) else { throw .invalidHeaderValue(name: header.name) }
-            buffer.writeString(header.name)
+            var name = header.name, value = header.value
+            // Checked and copied from the strings' contiguous UTF-8, without iterating views.
+            let nameIsToken = name.withUTF8 { bytes in
+                guard !bytes.isEmpty, bytes.allSatisfy(HTTP1Syntax.isTokenByte) else { return false }
+                buffer.writeBytes(bytes)
+                return true
+            }
+            guard nameIsToken else { throw .invalidHeaderName(header.name) }
             buffer.writeStaticString(": ")
-            buffer.writeString(header.value)
+            let valueIsClean = value.withUTF8 { bytes in
+                guard bytes.allSatisfy(HTTP1Syntax.isFieldValueByte) else { return false }
+                buffer.writeBytes(bytes)
+                return true
+            }
+            guard valueIsClean else { throw .invalidHeaderValue(name: header.name) }
             buffer.writeStaticString("\r\n")
         }
         buffer.writeStaticString("\r\n")
@@ -81,6 +91,7 @@ public enum HTTP1Syntax {
 
     /// ASCII case-insensitive name comparison; `lowercase` must already be lowercase.
     public static func sameName(_ name: String, _ lowercase: StaticString) -> Bool {
+        guard name.utf8.count == lowercase.utf8CodeUnitCount else { return false }
         let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
         var utf8 = name.utf8.makeIterator()
         for byte in expected {

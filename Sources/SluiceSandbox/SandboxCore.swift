@@ -53,17 +53,23 @@ final class SandboxCore: Sendable {
 
     /// `handle`, answered at once when no fault makes the request wait.
     func step(method: String, path: String, rawQuery: String?, headers: [String: String], body: [UInt8], host: String) -> SandboxStep {
+        step(method: method, path: path, rawQuery: rawQuery,
+             lowercasedHeaders: Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last }), body: body, host: host)
+    }
+
+    /// `step` for the server, whose parser lowercases header names as it reads them.
+    func step(method: String, path: String, rawQuery: String?, lowercasedHeaders headers: [String: String], body: [UInt8], host: String) -> SandboxStep {
         let query = rawQuery.map { FormEncoding.decode($0) } ?? []
         if path == Self.controlPrefix || path.hasPrefix(Self.controlPrefix + "/") {
             let request = SandboxRequest(method: method, path: String(path.dropFirst(Self.controlPrefix.count)), query: query,
-                                         headers: headers, body: body, baseURL: "http://" + host)
+                                         lowercasedHeaders: headers, body: body, baseURL: "http://" + host)
             return .reply(.response(ControlAPI.handle(request, core: self)))
         }
         for destination in SandboxDestination.allCases {
             let prefix = destination.pathPrefix
             guard path == prefix || path.hasPrefix(prefix + "/") else { continue }
             let request = SandboxRequest(method: method, path: String(path.dropFirst(prefix.count)), query: query,
-                                         headers: headers, body: body, baseURL: "http://" + host + prefix)
+                                         lowercasedHeaders: headers, body: body, baseURL: "http://" + host + prefix)
             return self[destination].step(for: request)
         }
         return .reply(.response(.json(404, [

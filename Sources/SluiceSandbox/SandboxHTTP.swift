@@ -17,10 +17,18 @@ public struct SandboxRequest: Sendable {
 
     public init(method: String, path: String, query: [(name: String, value: String)] = [], headers: [String: String] = [:],
                 body: [UInt8] = [], baseURL: String = "") {
-        self.method = method.uppercased()
+        self.init(method: method.uppercased(), path: path, query: query,
+                  lowercasedHeaders: Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last }),
+                  body: body, baseURL: baseURL, uppercasingMethod: false)
+    }
+
+    /// From the server, whose parser already lowercased the names.
+    init(method: String, path: String, query: [(name: String, value: String)], lowercasedHeaders: [String: String], body: [UInt8], baseURL: String,
+         uppercasingMethod: Bool = true) {
+        self.method = uppercasingMethod ? method.uppercased() : method
         self.path = path
         self.query = query
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        self.headers = lowercasedHeaders
         self.body = body
         self.baseURL = baseURL
     }
@@ -227,8 +235,8 @@ struct BasicCredentials: Equatable {
 enum BearerToken {
     /// The token of `Authorization: Bearer <token>`; the scheme is case-insensitive.
     static func from(_ authorization: String?) -> String? {
-        guard let authorization, let space = authorization.firstIndex(of: " "),
-              authorization[..<space].lowercased() == "bearer"
+        guard let authorization, let space = authorization.utf8.firstIndex(of: UInt8(ascii: " ")),
+              authorization.utf8[..<space].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
         else { return nil }
         let token = authorization[authorization.index(after: space)...].trimmingASCIIWhitespace()
         return token.isEmpty ? nil : token
@@ -238,12 +246,16 @@ enum BearerToken {
 /// Constant-time comparison, so a sandbox used in a shared environment does not leak how many
 /// leading characters of a secret were right.
 func secretsMatch(_ given: String, _ expected: String) -> Bool {
-    let a = Array(given.utf8), b = Array(expected.utf8)
-    var difference = UInt8(a.count == b.count ? 0 : 1)
-    for index in 0..<max(a.count, b.count) {
-        difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+    var given = given, expected = expected
+    return given.withUTF8 { a in
+        expected.withUTF8 { b in
+            var difference = UInt8(a.count == b.count ? 0 : 1)
+            for index in 0..<max(a.count, b.count) {
+                difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+            }
+            return difference == 0
+        }
     }
-    return difference == 0
 }
 
 extension JSON {

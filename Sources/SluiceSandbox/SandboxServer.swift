@@ -148,7 +148,7 @@ final class SandboxHTTPHandler: ChannelInboundHandler {
         for field in message.headers { headers[field.name] = field.value }  // names arrive lowercased
         let host = headers["host"] ?? "127.0.0.1"
         let bytes = Array(message.body.readableBytesView)
-        switch core.step(method: method, path: path, rawQuery: query, headers: headers, body: bytes, host: host) {
+        switch core.step(method: method, path: path, rawQuery: query, lowercasedHeaders: headers, body: bytes, host: host) {
         case .reply(let reply):
             write(reply, keepAlive: keepAlive, isHEAD: isHEAD, context: context)
         case .later(let remainder):
