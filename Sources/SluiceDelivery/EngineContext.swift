@@ -73,19 +73,21 @@ final class EngineContext: MappingContext {
         let at = Date().millis
         lastRequest = request
         defer { exchangeTime += ContinuousClock.now - started }
+        // Serialized once, for the wire and for the attempt record.
+        let body = request.body?.bytes
         let response: HTTPResponse
         do {
-            response = try await transport.send(request, timeout: timeout)
+            response = try await transport.send(request, serializedBody: body, timeout: timeout)
         } catch {
             limiter.complete(permit)
-            record(request, response: nil, latency: (ContinuousClock.now - started).milliseconds, at: at, outcome: "transport error: \(error)")
+            record(request, body: body, response: nil, latency: (ContinuousClock.now - started).milliseconds, at: at, outcome: "transport error: \(error)")
             throw error
         }
         let latency = (ContinuousClock.now - started).milliseconds
         limiter.complete(permit)
         limiter.observe(status: response.status, headers: response.headers)
         lastResponse = response
-        record(request, response: response, latency: latency, at: at,
+        record(request, body: body, response: response, latency: latency, at: at,
                outcome: response.isSuccess ? "ok" : "http \(response.status)")
         return response
     }
@@ -97,11 +99,11 @@ final class EngineContext: MappingContext {
         records[records.count - 1].notes = notes
     }
 
-    private func record(_ request: HTTPRequest, response: HTTPResponse?, latency: Double, at: Millis, outcome: String) {
+    private func record(_ request: HTTPRequest, body bodyBytes: [UInt8]?, response: HTTPResponse?, latency: Double, at: Millis, outcome: String) {
         // One masker per exchange; text is masked as recorded, so the body is not masked as
         // JSON and then serialized again.
         let masker = SecretMasker(request.secrets)
-        let body = request.body.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
+        let body = bodyBytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
         records.append(AttemptRecord(
             destination: destination.rawValue, at: at, messageIds: jobs.map(\.messageId), eventIds: jobs.map(\.eventId),
             user: user, callType: jobs.first?.type.rawValue ?? "", method: request.method.rawValue, url: masker.mask(request.url),

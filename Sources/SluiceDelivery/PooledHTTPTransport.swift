@@ -52,6 +52,10 @@ public final class PooledHTTPTransport: HTTPTransport {
     }
 
     public func send(_ request: SluiceDestinations.HTTPRequest, timeout: Duration) async throws -> SluiceDestinations.HTTPResponse {
+        try await send(request, serializedBody: request.body?.bytes, timeout: timeout)
+    }
+
+    public func send(_ request: SluiceDestinations.HTTPRequest, serializedBody body: [UInt8]?, timeout: Duration) async throws -> SluiceDestinations.HTTPResponse {
         let target: Target
         do {
             target = try Target(url: request.url)
@@ -60,7 +64,7 @@ public final class PooledHTTPTransport: HTTPTransport {
         }
         let encoded: ByteBuffer, keepAlive: Bool
         do {
-            (encoded, keepAlive) = try Self.encode(request, target)
+            (encoded, keepAlive) = try Self.encode(request, body: body, target)
         } catch {
             throw TransportError("\(Self.shown(request)): \(error)")
         }
@@ -127,7 +131,7 @@ public final class PooledHTTPTransport: HTTPTransport {
 
     /// The whole request in one buffer, with `Host` and `Content-Length` added when missing;
     /// and whether the request lets the connection be reused.
-    static func encode(_ request: SluiceDestinations.HTTPRequest, _ target: Target) throws(HTTP1WriteError) -> (ByteBuffer, keepAlive: Bool) {
+    static func encode(_ request: SluiceDestinations.HTTPRequest, body: [UInt8]?, _ target: Target) throws(HTTP1WriteError) -> (ByteBuffer, keepAlive: Bool) {
         var hasHost = false, hasLength = false, keepAlive = true
         for entry in request.headers {
             if HTTP1Syntax.sameName(entry.name, "host") { hasHost = true }
@@ -136,7 +140,6 @@ public final class PooledHTTPTransport: HTTPTransport {
         }
         var extra: [(name: String, value: String)] = []
         if !hasHost { extra.append(("Host", target.hostHeader)) }
-        let body = request.body?.bytes
         if !hasLength, body != nil || request.method != .GET {
             extra.append(("Content-Length", String(body?.count ?? 0)))
         }

@@ -7,6 +7,15 @@ import SluiceDestinations
 /// Performs one HTTP exchange. The engine uses AsyncHTTPClient; tests use fakes.
 public protocol HTTPTransport: Sendable {
     func send(_ request: SluiceDestinations.HTTPRequest, timeout: Duration) async throws -> SluiceDestinations.HTTPResponse
+    /// `send`, with the body already serialized (`request.body?.bytes`) by a caller that needs
+    /// the bytes too, so they are not produced twice.
+    func send(_ request: SluiceDestinations.HTTPRequest, serializedBody: [UInt8]?, timeout: Duration) async throws -> SluiceDestinations.HTTPResponse
+}
+
+extension HTTPTransport {
+    public func send(_ request: SluiceDestinations.HTTPRequest, serializedBody: [UInt8]?, timeout: Duration) async throws -> SluiceDestinations.HTTPResponse {
+        try await send(request, timeout: timeout)
+    }
 }
 
 /// A transport failure before any HTTP status: refused, reset, timed out. Always retryable.
