@@ -76,7 +76,12 @@ let package = Package(
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec"]),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore"]),
-        .testTarget(name: "SluiceDeliveryTests", dependencies: ["SluiceDelivery", "SluiceSandbox"]),
+        .testTarget(name: "SluiceDeliveryTests", dependencies: [
+            "SluiceDelivery", "SluiceSandbox", "SluiceHTTP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .testTarget(name: "SluiceSandboxTests", dependencies: [
             "SluiceSandbox", "SluiceSpec",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -19,6 +19,9 @@ public final class PooledHTTPTransport: HTTPTransport {
         public var connectTimeout: Duration = .seconds(10)
         /// Idle connections older than this are closed rather than reused (APIs drop them too).
         public var idleTimeout: Duration = .seconds(50)
+        /// TLS for https origins: the system's trust roots and certificate verification unless
+        /// replaced (a private CA in front of an API, or a test server).
+        public var tls: TLSConfiguration = .makeClientConfiguration()
         public init() {}
     }
 
@@ -123,7 +126,7 @@ public final class PooledHTTPTransport: HTTPTransport {
     private func tlsConfiguration() throws -> NIOSSLContext {
         try tlsContext.withLock { context in
             if let context { return context }
-            let created = try NIOSSLContext(configuration: .makeClientConfiguration())
+            let created = try NIOSSLContext(configuration: configuration.tls)
             context = created
             return created
         }
