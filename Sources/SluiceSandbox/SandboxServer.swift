@@ -153,6 +153,8 @@ final class SandboxHTTPHandler: ChannelInboundHandler {
             write(reply, keepAlive: keepAlive, isHEAD: isHEAD, context: context)
         case .later(let remainder):
             waiting = true
+            // Requests pipelined behind this one stay in the socket, not in memory, until it is answered.
+            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
             tracker.began()
             let eventLoop = context.eventLoop
             let handler = NIOLoopBound(self, eventLoop: eventLoop)
@@ -168,6 +170,10 @@ final class SandboxHTTPHandler: ChannelInboundHandler {
                     tracker.ended()
                     handler.serve(context: context)
                     handler.flushIfNeeded(context)
+                    if !handler.waiting, !handler.closing {
+                        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+                        context.read()
+                    }
                 }
             }
         }
