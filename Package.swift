@@ -75,7 +75,7 @@ let package = Package(
         ]),
         .testTarget(name: "SluiceSpecTests", dependencies: ["SluiceSpec"]),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore"]),
+        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SluiceDeliveryTests", dependencies: [
             "SluiceDelivery", "SluiceSandbox", "SluiceHTTP",
             .product(name: "NIOCore", package: "swift-nio"),

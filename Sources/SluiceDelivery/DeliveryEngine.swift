@@ -380,7 +380,7 @@ public final class DeliveryEngine: Sendable {
     /// (outcomes are applied in queue order, so a later one never lands before an earlier one). The
     /// in-flight slot is held until the commit, so after a crash at most the in-flight bound of
     /// deliveries is repeated.
-    private func finish(_ batch: DestinationWorker.Batch, worker: DestinationWorker, updates: [JobUpdate], records: [AttemptRecord], completion: DestinationWorker.Completion) async {
+    private func finish(_ batch: DestinationWorker.Batch, worker: DestinationWorker, updates: [JobUpdate], records: [PendingAttempt], completion: DestinationWorker.Completion) async {
         attemptRing.append(records)
         do {
             try await store.apply(updates) {

@@ -35,6 +35,39 @@ public final class SharedMappingState: MappingState, @unchecked Sendable {
     }
 }
 
+/// An exchange as it happened. It is masked and truncated into an `AttemptRecord` only when
+/// the inspector's ring keeps it: at high rates most exchanges are pushed out of the ring before
+/// it is written, and formatting them would be wasted.
+struct PendingAttempt: Sendable {
+    var destination: DestinationID
+    var at: Millis
+    var jobs: [Job]
+    var user: String
+    var request: HTTPRequest
+    var body: [UInt8]?
+    var response: HTTPResponse?
+    var latencyMs: Double
+    var attempt: Int
+    var outcome: String
+    var notes: [String] = []
+
+    func record() -> AttemptRecord {
+        // One masker per exchange; text is masked as recorded, so the body is not masked as
+        // JSON and then serialized again.
+        let masker = SecretMasker(request.secrets)
+        let bodyText = body.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return AttemptRecord(
+            destination: destination.rawValue, at: at, messageIds: jobs.map(\.messageId), eventIds: jobs.map(\.eventId),
+            user: user, callType: jobs.first?.type.rawValue ?? "", method: request.method.rawValue, url: masker.mask(request.url),
+            requestHeaders: request.maskedHeaders(by: masker).map { ($0.name, $0.value) },
+            requestBody: EngineContext.truncated(masker.mask(bodyText)),
+            status: response?.status,
+            responseHeaders: CredentialMasking.maskHeaders(response?.headers.map { ($0.name, $0.value) } ?? []),
+            responseBody: EngineContext.truncated(response.map { CredentialMasking.maskBody(masker.mask($0.text)) } ?? ""),
+            latencyMs: latencyMs, attempt: attempt, outcome: outcome, notes: notes)
+    }
+}
+
 /// The context one delivery runs in: every request goes through the destination's rate
 /// limiter and transport and is recorded, redacted, for the inspector.
 final class EngineContext: MappingContext {
@@ -47,7 +80,7 @@ final class EngineContext: MappingContext {
     private let jobs: [Job]
     private let user: String
     private let attempt: Int
-    private(set) var records: [AttemptRecord] = []
+    private(set) var records: [PendingAttempt] = []
     private(set) var lastResponse: HTTPResponse?
     private(set) var lastRequest: HTTPRequest?
     /// Time spent in the transport, for `StageTimings`.
@@ -99,20 +132,9 @@ final class EngineContext: MappingContext {
         records[records.count - 1].notes = notes
     }
 
-    private func record(_ request: HTTPRequest, body bodyBytes: [UInt8]?, response: HTTPResponse?, latency: Double, at: Millis, outcome: String) {
-        // One masker per exchange; text is masked as recorded, so the body is not masked as
-        // JSON and then serialized again.
-        let masker = SecretMasker(request.secrets)
-        let body = bodyBytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
-        records.append(AttemptRecord(
-            destination: destination.rawValue, at: at, messageIds: jobs.map(\.messageId), eventIds: jobs.map(\.eventId),
-            user: user, callType: jobs.first?.type.rawValue ?? "", method: request.method.rawValue, url: masker.mask(request.url),
-            requestHeaders: request.maskedHeaders(by: masker).map { ($0.name, $0.value) },
-            requestBody: Self.truncated(masker.mask(body)),
-            status: response?.status,
-            responseHeaders: CredentialMasking.maskHeaders(response?.headers.map { ($0.name, $0.value) } ?? []),
-            responseBody: Self.truncated(response.map { CredentialMasking.maskBody(masker.mask($0.text)) } ?? ""),
-            latencyMs: latency, attempt: attempt, outcome: outcome))
+    private func record(_ request: HTTPRequest, body: [UInt8]?, response: HTTPResponse?, latency: Double, at: Millis, outcome: String) {
+        records.append(PendingAttempt(destination: destination, at: at, jobs: jobs, user: user, request: request, body: body,
+                                      response: response, latencyMs: latency, attempt: attempt, outcome: outcome))
     }
 
     static func truncated(_ text: String) -> String {

@@ -153,6 +153,16 @@ extension StoreSchema {
                 );
                 """)
         }
+        // Queued jobs are inserted and deleted once per delivery and are only ever looked up by
+        // id, or all at once at start; only held and dead ones are searched by state.
+        migrator.registerMigration("v3-job-state-indexes") { db in
+            try db.execute(sql: """
+                DROP INDEX jobs_by_state;
+                CREATE INDEX jobs_dead ON jobs(id) WHERE state = 'dead';
+                CREATE INDEX jobs_dead_by_destination ON jobs(destination, id) WHERE state = 'dead';
+                CREATE INDEX jobs_held ON jobs(hold_until) WHERE state = 'held';
+                """)
+        }
     }
 }
 
@@ -197,11 +207,11 @@ extension SQLiteEventStore: DeliveryStore {
         // single writer is shared with ingest and with delivery outcomes.
         let (cursor, events) = try await pool.read { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM router_cursor WHERE name = 'main'") ?? 0
-            let rows = try Row.fetchAll(db, sql: """
+            let select = try db.cachedStatement(sql: """
                 SELECT \(SQLiteEventStore.storedEventColumns) FROM events
                 WHERE id > ? ORDER BY id LIMIT ?
-                """, arguments: [cursor, limit])
-            return (cursor, rows.map(Self.storedEvent))
+                """)
+            return (cursor, try Self.storedEvents(select, db) { $0.bind(1, cursor); $0.bind(2, Int64(limit)) })
         }
         guard let last = events.last else { return ([], [], 0) }
         let decisions = events.map { (event: $0, decisions: decide($0)) }
@@ -219,7 +229,15 @@ extension SQLiteEventStore: DeliveryStore {
                 for decision in eventDecisions {
                     switch decision {
                     case .enqueue(let destination, let lane):
-                        try insert.execute(arguments: [destination, lane, event.id, event.record.type.rawValue, event.record.messageId, now, now])
+                        let row = RawStatement(insert, db)
+                        row.bind(1, destination)
+                        row.bind(2, lane)
+                        row.bind(3, event.id)
+                        row.bind(4, event.record.type.rawValue)
+                        row.bind(5, event.record.messageId)
+                        row.bind(6, now)
+                        row.bind(7, now)
+                        try row.run()
                         jobs.append(Job(id: db.lastInsertedRowID, destination: destination, lane: lane, eventId: event.id,
                                         type: event.record.type, messageId: event.record.messageId, enqueuedAt: now, nextAttemptAt: now))
                     case .skip:
@@ -274,7 +292,9 @@ extension SQLiteEventStore: DeliveryStore {
             for update in updates {
                 switch update {
                 case .finished(let id):
-                    try delete.execute(arguments: [id])
+                    let row = RawStatement(delete, db)
+                    row.bind(1, id)
+                    try row.run()
                 case .retry(let id, let attempts, let next, let status, let error, let response):
                     try db.execute(sql: """
                         UPDATE jobs SET state = 'queued', attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?, last_response = ? WHERE id = ?

@@ -118,6 +118,21 @@ public final class SQLiteEventStore: EventStore, Sendable {
     /// The columns `storedEvent(_:)` reads.
     static let storedEventColumns = "id, source, message_id, type, user_id, anonymous_id, received_at, payload"
 
+    /// Reads the rows of a statement selecting `storedEventColumns`.
+    static func storedEvents(_ statement: Statement, _ db: Database, bind: (RawStatement) -> Void) throws -> [StoredEvent] {
+        let select = RawStatement(statement, db)
+        bind(select)
+        var events: [StoredEvent] = []
+        while try select.next() {
+            events.append(StoredEvent(id: select.int64(0), record: EventRecord(
+                source: select.text(1) ?? "", messageId: select.text(2) ?? "",
+                type: select.text(3).flatMap(EventType.init(rawValue:)) ?? .track,
+                userId: select.text(4), anonymousId: select.text(5),
+                receivedAt: select.int64(6), payload: select.bytes(7))))
+        }
+        return events
+    }
+
     static func storedEvent(_ row: Row) -> StoredEvent {
         let payload: String = row["payload"]
         return StoredEvent(id: row["id"], record: EventRecord(
@@ -128,39 +143,20 @@ public final class SQLiteEventStore: EventStore, Sendable {
     }
 }
 
-/// The hot insert, bound straight through SQLite's C API: GRDB's argument arrays box every
-/// value, and the payload would be copied into a String first.
+/// The hot insert, bound straight through SQLite's C API (the payload is bound from its bytes).
 enum EventInsert {
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
     /// Returns whether the row was new (false: a duplicate messageId for the source).
     static func run(_ statement: Statement, _ record: EventRecord, _ db: Database) throws -> Bool {
-        let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        bind(handle, 1, record.source)
-        bind(handle, 2, record.messageId)
-        bind(handle, 3, record.type.rawValue)
-        if let userId = record.userId { bind(handle, 4, userId) }
-        if let anonymousId = record.anonymousId { bind(handle, 5, anonymousId) }
-        sqlite3_bind_int64(handle, 6, record.receivedAt)
-        record.payload.withUnsafeBytes { bytes in
-            _ = sqlite3_bind_text(handle, 7, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
-        }
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
-            sqlite3_reset(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
-        }
-        return sqlite3_changes(db.sqliteConnection) == 1
-    }
-
-    private static func bind(_ handle: OpaquePointer?, _ index: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            _ = sqlite3_bind_text(handle, index, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
-        }
+        let insert = RawStatement(statement, db)
+        insert.bind(1, record.source)
+        insert.bind(2, record.messageId)
+        insert.bind(3, record.type.rawValue)
+        insert.bind(4, record.userId)
+        insert.bind(5, record.anonymousId)
+        insert.bind(6, record.receivedAt)
+        insert.bind(7, utf8: record.payload)
+        try insert.run()
+        return insert.changes == 1
     }
 }
 

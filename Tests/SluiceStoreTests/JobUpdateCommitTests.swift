@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SluiceSpec
 @testable import SluiceStore
 import Synchronization
@@ -119,5 +120,29 @@ import Testing
         let called = Mutex(false)
         try await store.apply([]) { called.withLock { $0 = true } }
         #expect(called.withLock { $0 })
+    }
+
+    /// Queued jobs, inserted and deleted once per delivery, are in no state index; dead-letter
+    /// and held-job lookups still use one instead of scanning every job.
+    @Test func onlyHeldAndDeadJobsAreIndexedByState() async throws {
+        let store = try store()
+        let jobs = try await jobs(store, 3)
+        try await store.apply([.dead(id: jobs[0].id, attempts: 1, status: 400, error: "bad", response: nil, at: 1),
+                               .hold(id: jobs[1].id, releaseKey: "k", holdUntil: 5, reason: "waiting")])
+        let (indexed, plans) = try await store.pool.read { db in
+            let indexed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs INDEXED BY jobs_dead WHERE state = 'dead'")!
+                + Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs INDEXED BY jobs_held WHERE state = 'held'")!
+            let plans = try [
+                "SELECT * FROM jobs WHERE state = 'dead' ORDER BY id DESC LIMIT 10",
+                "SELECT * FROM jobs WHERE state = 'dead' AND destination = 'intercom' ORDER BY id DESC LIMIT 10",
+                "SELECT destination, COUNT(*) FROM jobs WHERE state = 'dead' GROUP BY destination",
+                "SELECT * FROM jobs WHERE state = 'held' AND hold_until <= 10",
+            ].map { sql in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "; ") }
+            return (indexed, plans)
+        }
+        #expect(indexed == 2)
+        for plan in plans { #expect(plan.contains("USING") && plan.contains("INDEX jobs_"), "\(plan)") }
+        #expect(try await store.deadLetters(DeadLetterFilter()).map(\.id) == [jobs[0].id])
+        #expect(try await store.jobs(states: [.queued], destination: "intercom").map(\.id) == [jobs[2].id])
     }
 }
