@@ -32,8 +32,11 @@ final class PendingJobUpdates: Sendable {
     }
 
     /// Inside a write transaction: applies everything queued, in a savepoint so that a failure
-    /// fails only these outcomes and not the transaction's own work.
-    func applyQueued(_ db: Database) {
+    /// fails only these outcomes and not the transaction's own work. Their callers are handed to
+    /// `carrier`, to be resumed once the transaction has committed or rolled back. (Not a
+    /// transaction observer: adding one makes GRDB drop its cached statements, so every
+    /// transaction would prepare its statements again.)
+    func applyQueued(_ db: Database, into carrier: Carrier) {
         let (updates, waiters) = takeAll()
         guard !waiters.isEmpty else { return }
         do {
@@ -41,11 +44,76 @@ final class PendingJobUpdates: Sendable {
                 try SQLiteEventStore.apply(updates, db)
                 return .commit
             }
-            db.afterNextTransaction(
-                onCommit: { _ in for waiter in waiters { waiter.resume() } },
-                onRollback: { _ in for waiter in waiters { waiter.resume(throwing: RolledBack()) } })
+            carrier.waiters += waiters
         } catch {
             for waiter in waiters { waiter.resume(throwing: error) }
+        }
+    }
+
+    /// `body` in a write transaction that also carries every queued outcome.
+    func write<T>(_ pool: DatabasePool, _ body: (Database) throws -> T) throws -> T {
+        let carrier = Carrier()
+        do {
+            let result = try pool.write { db in
+                applyQueued(db, into: carrier)
+                return try body(db)
+            }
+            carrier.committed()
+            return result
+        } catch {
+            carrier.rolledBack()
+            throw error
+        }
+    }
+
+    /// `body` in a write transaction that also carries every queued outcome.
+    func write<T: Sendable>(_ pool: DatabasePool, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let carrier = Carrier()
+        do {
+            let result = try await pool.write { db in
+                self.applyQueued(db, into: carrier)
+                return try body(db)
+            }
+            carrier.committed()
+            return result
+        } catch {
+            carrier.rolledBack()
+            throw error
+        }
+    }
+
+    /// A transaction of their own for the queued outcomes, on the writer's queue.
+    func writeAlone(_ pool: DatabasePool) {
+        pool.asyncWriteWithoutTransaction { db in
+            let carrier = Carrier()
+            do {
+                try db.inTransaction {
+                    self.applyQueued(db, into: carrier)
+                    return .commit
+                }
+                carrier.committed()
+            } catch {
+                // A failed COMMIT fails the outcomes it carried; a failed BEGIN carried none, so
+                // whatever is queued fails now, not never.
+                carrier.rolledBack()
+                self.failQueued(error)
+            }
+        }
+    }
+
+    /// The callers of the outcomes one transaction carries. Filled inside the transaction and
+    /// resumed after it, on the writer's serial path.
+    final class Carrier: @unchecked Sendable {
+        fileprivate var waiters: [CheckedContinuation<Void, any Error>] = []
+
+        func committed() {
+            for waiter in waiters { waiter.resume() }
+            waiters = []
+        }
+
+        func rolledBack() {
+            for waiter in waiters { waiter.resume(throwing: RolledBack()) }
+            waiters = []
         }
     }
 

@@ -215,8 +215,7 @@ extension SQLiteEventStore: DeliveryStore {
         }
         guard let last = events.last else { return ([], [], 0) }
         let decisions = events.map { (event: $0, decisions: decide($0)) }
-        return try await pool.write { db in
-            self.pendingJobUpdates.applyQueued(db)
+        return try await pendingJobUpdates.write(pool) { db in
             let current = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM router_cursor WHERE name = 'main'") ?? 0
             guard current == cursor else { return ([], [], 0) }  // another router got here first
             let now = Date().millis
@@ -271,18 +270,7 @@ extension SQLiteEventStore: DeliveryStore {
             guard scheduleWrite else { return }
             // Nothing already queued will carry them: a transaction of their own. One that
             // starts first picks them up, and this one then finds nothing to do.
-            pool.asyncWriteWithoutTransaction { db in
-                do {
-                    try db.inTransaction {
-                        self.pendingJobUpdates.applyQueued(db)
-                        return .commit
-                    }
-                } catch {
-                    // A failed COMMIT already failed the outcomes it carried (the rollback hook);
-                    // a failed BEGIN carried none, so whatever is queued fails now, not never.
-                    self.pendingJobUpdates.failQueued(error)
-                }
-            }
+            pendingJobUpdates.writeAlone(pool)
         }
     }
 
@@ -409,8 +397,7 @@ extension SQLiteEventStore: DeliveryStore {
             last = now
             return true
         }
-        try await pool.write { db in
-            self.pendingJobUpdates.applyQueued(db)
+        try await pendingJobUpdates.write(pool) { db in
             try Self.insertAttempts(records, ringSize: trim ? ringSize : nil, db)
         }
     }

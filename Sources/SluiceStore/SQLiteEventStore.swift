@@ -249,10 +249,7 @@ final class GroupCommitter: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                let results = try pool.write { db in
-                    jobUpdates.applyQueued(db)
-                    return try Self.write(batch, db)
-                }
+                let results = try jobUpdates.write(pool) { db in try Self.write(batch, db) }
                 for (submission, result) in zip(batch, results) { submission.continuation.resume(returning: result) }
             } catch {
                 for submission in batch { submission.continuation.resume(throwing: error) }

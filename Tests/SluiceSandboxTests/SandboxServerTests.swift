@@ -58,14 +58,21 @@ import Testing
 
     /// Writes raw bytes to the sandbox and returns everything it sends back until it closes the
     /// connection or `quiet` passes without a byte.
-    static func raw(_ sandbox: Sandbox, _ pieces: [String], pause: Duration = .milliseconds(20), quiet: Duration = .milliseconds(400)) async throws -> String {
+    /// Sends `pieces` on one connection, `pause` apart; before a piece listed in `awaiting`, first
+    /// waits (up to 10 s) for the text given there to arrive, as a client waiting for `100 Continue` does.
+    static func raw(_ sandbox: Sandbox, _ pieces: [String], pause: Duration = .milliseconds(20), quiet: Duration = .milliseconds(400),
+                    awaiting: [Int: String] = [:]) async throws -> String {
         let collector = RawCollector()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }
             .connect(host: "127.0.0.1", port: sandbox.port).get()
-        for piece in pieces {
+        for (index, piece) in pieces.enumerated() {
+            if let expected = awaiting[index] {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !collector.text.contains(expected), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            }
             try await channel.writeAndFlush(ByteBuffer(string: piece)).get()
             try await Task.sleep(for: pause)
         }
@@ -123,7 +130,7 @@ import Testing
         let reply = try await Self.raw(sandbox, [
             "POST /intercom/contacts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n" + auth + "\r\n",
             String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n0\r\n\r\n",
-        ])
+        ], awaiting: [1: "100 Continue"])  // a server may skip the interim answer once body bytes have arrived
         #expect(reply.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 "), "\(reply)")
         #expect(reply.contains(#""external_id":"c1""#))
         await sandbox.shutdown()

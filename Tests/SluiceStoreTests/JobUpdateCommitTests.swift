@@ -84,10 +84,7 @@ import Testing
             try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
                 #expect(pending.add([.finished(id: job.id)], waiter), "the first outcome asks for a transaction")
                 // The transaction it rides in fails after taking it on board.
-                _ = try? store.pool.write { db in
-                    pending.applyQueued(db)
-                    throw Boom()
-                }
+                _ = try? pending.write(store.pool) { _ in throw Boom() }
             }
         }
         #expect(try await store.jobs(states: [.queued], destination: "intercom").map(\.id) == [job.id], "nothing was deleted")
