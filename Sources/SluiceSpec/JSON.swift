@@ -16,6 +16,11 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public private(set) var entries: [(key: String, value: JSON)]
 
     public init() { entries = [] }
+    /// Room for `capacity` entries up front, for builders that know roughly how many they add.
+    public init(minimumCapacity capacity: Int) {
+        entries = []
+        entries.reserveCapacity(capacity)
+    }
     public init(_ entries: [(key: String, value: JSON)]) { self.entries = entries }
     public init(dictionaryLiteral elements: (String, JSON)...) {
         entries = elements.map { (key: $0.0, value: $0.1) }

@@ -68,6 +68,11 @@ public struct JSONParser {
     private let maxDepth: Int
     private var index = 0
     private var scratch: [UInt8] = []
+    /// The entries of the objects and the elements of the arrays being parsed, innermost last:
+    /// each container is copied out once, at its exact size, instead of growing its own array
+    /// one reallocation at a time.
+    private var openEntries: [(key: String, value: JSON)] = []
+    private var openElements: [JSON] = []
 
     private init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.buffer = buffer
@@ -119,9 +124,10 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSON {
         guard depth <= maxDepth else { throw error(.tooDeep(limit: maxDepth)) }
         index += 1
-        var entries: [(key: String, value: JSON)] = []
         skipWhitespace()
-        if try peek() == UInt8(ascii: "}") { index += 1; return .object(JSONObject(entries)) }
+        if try peek() == UInt8(ascii: "}") { index += 1; return .object(JSONObject()) }
+        let start = openEntries.count
+        if openEntries.capacity == 0 { openEntries.reserveCapacity(32) }
         while true {
             skipWhitespace()
             let quote = try peek()
@@ -134,16 +140,20 @@ public struct JSONParser {
             skipWhitespace()
             let value = try parseValue(depth: depth)
             // Duplicate keys: the last one wins, as in JavaScript.
-            if let existing = entries.firstIndex(where: { $0.key == key }) {
-                entries[existing].value = value
+            if let existing = openEntries[start...].firstIndex(where: { $0.key == key }) {
+                openEntries[existing].value = value
             } else {
-                entries.append((key: key, value: value))
+                openEntries.append((key: key, value: value))
             }
             skipWhitespace()
             let next = try peek()
             index += 1
             if next == UInt8(ascii: ",") { continue }
-            if next == UInt8(ascii: "}") { return .object(JSONObject(entries)) }
+            if next == UInt8(ascii: "}") {
+                let entries = Array(openEntries[start...])
+                openEntries.removeSubrange(start...)
+                return .object(JSONObject(entries))
+            }
             index -= 1
             throw error(.unexpectedCharacter(next))
         }
@@ -152,17 +162,23 @@ public struct JSONParser {
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSON {
         guard depth <= maxDepth else { throw error(.tooDeep(limit: maxDepth)) }
         index += 1
-        var elements: [JSON] = []
         skipWhitespace()
-        if try peek() == UInt8(ascii: "]") { index += 1; return .array(elements) }
+        if try peek() == UInt8(ascii: "]") { index += 1; return .array([]) }
+        let start = openElements.count
+        if openElements.capacity == 0 { openElements.reserveCapacity(32) }
         while true {
             skipWhitespace()
-            elements.append(try parseValue(depth: depth))
+            let element = try parseValue(depth: depth)
+            openElements.append(element)
             skipWhitespace()
             let next = try peek()
             index += 1
             if next == UInt8(ascii: ",") { continue }
-            if next == UInt8(ascii: "]") { return .array(elements) }
+            if next == UInt8(ascii: "]") {
+                let elements = Array(openElements[start...])
+                openElements.removeSubrange(start...)
+                return .array(elements)
+            }
             index -= 1
             throw error(.unexpectedCharacter(next))
         }

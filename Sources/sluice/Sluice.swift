@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMimalloc
 import NIOCore
 import NIOPosix
 import SluiceConsole
@@ -13,6 +14,14 @@ struct Sluice: AsyncParsableCommand {
         ConsoleApp.prepareProcess()
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await main(nil)
+    }
+
+    /// The C allocator in use: mimalloc when the link put it ahead of the C library's, as intended.
+    static var allocator: String {
+        let probe = malloc(16)
+        defer { free(probe) }
+        let version = Int(mi_version())
+        return mi_is_in_heap_region(probe) ? "mimalloc \(version / 100).\(version / 10 % 10).\(version % 10)" : "the C library's malloc"
     }
 
     static let configuration = CommandConfiguration(

@@ -37,7 +37,7 @@ enum IntercomEventBody {
     static func make(event: Event, name: String, user: (key: String, value: String), settings: IntercomSettings, now: Date)
         -> (body: JSONObject, notes: [String])
     {
-        var body = JSONObject()
+        var body = JSONObject(minimumCapacity: 4)
         body.appendUnique("event_name", .string(name))
         body.appendUnique("created_at", .int(IntercomValues.eventSeconds(event) ?? IntercomValues.unixSeconds(now)))
         body.appendUnique(user.key, .string(user.value))

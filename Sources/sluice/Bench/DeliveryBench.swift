@@ -24,7 +24,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Measure throughput only; skip the six-minute coalescing phase.") var throughputOnly = false
 
     mutating func run() async throws {
-        print("sluice bench deliver: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("sluice bench deliver: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Sluice.allocator)")
         let asyncHTTPClient = AsyncHTTPTransport(maxConnectionsPerHost: maxInFlight)
         let generic = try await Self.rawHTTP(requests: 20_000, concurrency: maxInFlight, transport: asyncHTTPClient)
         await asyncHTTPClient.shutdown()
