@@ -378,11 +378,11 @@ final class IntercomSimulator: APISimulator {
         switch value {
         case .array: return false
         case .object(let object):
-            let keys = Set(object.keys)
-            if keys == ["amount", "currency"] {
+            guard object.count == 2 else { return false }
+            if object["amount"] != nil, object["currency"] != nil {
                 return object["amount"]?.integerValue != nil && object["amount"]?.stringValue == nil && object["currency"]?.stringValue != nil
             }
-            if keys == ["url", "value"] {
+            if object["url"] != nil, object["value"] != nil {
                 return object["url"]?.stringValue != nil && object["value"].map { !$0.isContainer } == true
             }
             return false

@@ -60,14 +60,14 @@ final class SandboxCore: Sendable {
     /// `step` for the server, whose parser lowercases header names as it reads them.
     func step(method: String, path: String, rawQuery: String?, lowercasedHeaders headers: [String: String], body: [UInt8], host: String) -> SandboxStep {
         let query = rawQuery.map { FormEncoding.decode($0) } ?? []
-        if path == Self.controlPrefix || path.hasPrefix(Self.controlPrefix + "/") {
+        if Self.isBelow(path, Self.controlPrefix) {
             let request = SandboxRequest(method: method, path: String(path.dropFirst(Self.controlPrefix.count)), query: query,
                                          lowercasedHeaders: headers, body: body, baseURL: "http://" + host)
             return .reply(.response(ControlAPI.handle(request, core: self)))
         }
         for destination in SandboxDestination.allCases {
             let prefix = destination.pathPrefix
-            guard path == prefix || path.hasPrefix(prefix + "/") else { continue }
+            guard Self.isBelow(path, prefix) else { continue }
             let request = SandboxRequest(method: method, path: String(path.dropFirst(prefix.count)), query: query,
                                          lowercasedHeaders: headers, body: body, baseURL: "http://" + host + prefix)
             return self[destination].step(for: request)
@@ -76,6 +76,13 @@ final class SandboxCore: Sendable {
             "error": .string("no sandbox destination at \(path)"),
             "fix": .string("paths start with " + SandboxDestination.allCases.map(\.pathPrefix).joined(separator: ", ") + " or \(Self.controlPrefix)"),
         ])))
+    }
+
+    /// `prefix` itself or a path under it (`/intercom`, `/intercom/events`; not `/intercomx`).
+    static func isBelow(_ path: String, _ prefix: String) -> Bool {
+        guard path.hasPrefix(prefix) else { return false }
+        let rest = path.utf8.dropFirst(prefix.utf8.count)
+        return rest.first.map { $0 == UInt8(ascii: "/") } ?? true
     }
 
     func reset() {

@@ -15,7 +15,14 @@ public enum SandboxDestination: String, Sendable, CaseIterable, Hashable, Custom
         }
     }
 
-    public var pathPrefix: String { "/" + rawValue }
+    public var pathPrefix: String {
+        switch self {
+        case .helpscout: return "/helpscout"
+        case .zendesk: return "/zendesk"
+        case .intercom: return "/intercom"
+        case .clientsuccess: return "/clientsuccess"
+        }
+    }
 
     public var description: String { rawValue }
 

@@ -33,7 +33,9 @@ public struct SandboxRequest: Sendable {
         self.baseURL = baseURL
     }
 
-    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+    public func header(_ name: String) -> String? {
+        headers[name.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } ? name.lowercased() : name]
+    }
 
     public func queryValue(_ name: String) -> String? { query.last(where: { $0.name == name })?.value }
 
@@ -137,7 +139,9 @@ struct RouteTable: Sendable {
     }
 
     func match(method: String, path: String) -> RouteMatch? {
-        let parts = Self.split(path).map { Self.strip(PercentEncoding.decode($0), optionalSuffix) }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map { part in
+            Self.strip(part.utf8.contains(UInt8(ascii: "%")) ? PercentEncoding.decode(part) : String(part), optionalSuffix)
+        }
         for route in routes where route.key.method == method && route.segments.count == parts.count {
             var parameters: [String: String] = [:]
             var matched = true
@@ -169,23 +173,30 @@ enum PercentEncoding {
     static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next(), let low = iterator.next(),
-                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-                else {
-                    bytes.append(byte)
-                    continue
-                }
-                bytes.append(value)
-            } else if plusAsSpace, byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else {
-                bytes.append(byte)
+        let utf8 = Array(text.utf8)
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "%"), index + 2 < utf8.count,
+               let high = Self.hexValue(utf8[index + 1]), let low = Self.hexValue(utf8[index + 2]) {
+                bytes.append(high << 4 | low)
+                index += 3
+                continue
             }
+            // A malformed escape stays as it was sent.
+            bytes.append(plusAsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            index += 1
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 
     private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)

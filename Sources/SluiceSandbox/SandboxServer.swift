@@ -200,7 +200,11 @@ final class SandboxHTTPHandler: ChannelInboundHandler {
             context.close(promise: nil)
         case .response(let response):
             var buffer = context.channel.allocator.buffer(capacity: 256 + response.body.count)
-            var headers = response.headers.filter { !HTTP1Syntax.sameName($0.name, "content-length") && !HTTP1Syntax.sameName($0.name, "connection") }
+            var headers: [(name: String, value: String)] = []
+            headers.reserveCapacity(response.headers.count + 2)
+            for header in response.headers where !HTTP1Syntax.sameName(header.name, "content-length") && !HTTP1Syntax.sameName(header.name, "connection") {
+                headers.append(header)
+            }
             headers.append(("Content-Length", String(response.body.count)))
             if !keepAlive { headers.append(("Connection", "close")) }
             do {
@@ -232,7 +236,7 @@ final class SandboxHTTPHandler: ChannelInboundHandler {
     }
 
     static func split(_ uri: String) -> (path: String, query: String?) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri, nil) }
-        return (String(uri[..<mark]), String(uri[uri.index(after: mark)...]))
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (uri, nil) }
+        return (String(uri[..<mark]), String(uri[uri.utf8.index(after: mark)...]))
     }
 }
