@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 import Synchronization
 
@@ -82,8 +83,13 @@ final class PendingJobUpdates: Sendable {
         }
     }
 
-    /// A transaction of their own for the queued outcomes, on the writer's queue.
-    func writeAlone(_ pool: DatabasePool) {
+    /// A transaction of their own for the queued outcomes, on the writer's queue, `delay` from now.
+    func writeAlone(_ pool: DatabasePool, after delay: Duration = .zero) {
+        guard delay <= .zero else {
+            let nanoseconds = Int(delay.components.seconds) * 1_000_000_000 + Int(delay.components.attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { self.writeAlone(pool) }
+            return
+        }
         pool.asyncWriteWithoutTransaction { db in
             let carrier = Carrier()
             do {

@@ -270,7 +270,7 @@ extension SQLiteEventStore: DeliveryStore {
             guard scheduleWrite else { return }
             // Nothing already queued will carry them: a transaction of their own. One that
             // starts first picks them up, and this one then finds nothing to do.
-            pendingJobUpdates.writeAlone(pool)
+            pendingJobUpdates.writeAlone(pool, after: outcomeCommitDelay)
         }
     }
 

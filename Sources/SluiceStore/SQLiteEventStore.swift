@@ -16,11 +16,18 @@ public struct SQLiteStoreOptions: Sendable {
     /// Above this many events waiting for the writer, `append` throws `StoreOverloaded`.
     public var maxPendingEvents: Int = 50_000
     public var readOnly = false
+    /// How long delivery outcomes that no other transaction is due to carry wait for company
+    /// before they get a transaction of their own. Outcomes arriving meanwhile share it: at
+    /// thousands of deliveries a second this turns one BEGIN/COMMIT per outcome into one per
+    /// batch, for at most this much more time in flight.
+    public var outcomeCommitDelay: Duration = .milliseconds(1)
 
-    public init(durability: Durability = .full, maxPendingEvents: Int = 50_000, readOnly: Bool = false) {
+    public init(durability: Durability = .full, maxPendingEvents: Int = 50_000, readOnly: Bool = false,
+                outcomeCommitDelay: Duration = .milliseconds(1)) {
         self.durability = durability
         self.maxPendingEvents = maxPendingEvents
         self.readOnly = readOnly
+        self.outcomeCommitDelay = outcomeCommitDelay
     }
 }
 
@@ -34,9 +41,11 @@ public final class SQLiteEventStore: EventStore, Sendable {
     let ringTrim = Mutex(0.0)
     private let committer: GroupCommitter
     let pendingJobUpdates = PendingJobUpdates()
+    let outcomeCommitDelay: Duration
 
     public init(path: String, options: SQLiteStoreOptions = SQLiteStoreOptions()) throws {
         self.path = path
+        outcomeCommitDelay = options.outcomeCommitDelay
         if path != ":memory:" {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -142,4 +142,31 @@ import Testing
         #expect(try await store.deadLetters(DeadLetterFilter()).map(\.id) == [jobs[0].id])
         #expect(try await store.jobs(states: [.queued], destination: "intercom").map(\.id) == [jobs[2].id])
     }
+
+    /// Outcomes that no other transaction carries wait `outcomeCommitDelay` for company, so a
+    /// burst of them shares one BEGIN/COMMIT instead of paying one each.
+    @Test func aBurstOfOutcomesSharesOneTransaction() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-jobs-\(UUID().uuidString)/events.sqlite").path
+        let store = try SQLiteEventStore(path: path, options: SQLiteStoreOptions(outcomeCommitDelay: .milliseconds(200)))
+        let jobs = try await jobs(store, 20)
+        let commits = CommitCounter()
+        try await store.pool.write { db in db.add(transactionObserver: commits) }
+        let before = commits.count.withLock { $0 }
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for job in jobs { group.addTask { try await store.apply([.finished(id: job.id)]) } }
+            try await group.waitForAll()
+        }
+        #expect(ContinuousClock.now - started >= .milliseconds(150), "the first outcome waited for company")
+        #expect(commits.count.withLock { $0 } - before == 1, "one transaction carried all \(jobs.count)")
+        #expect(try await store.jobs(states: [.queued], destination: "intercom").isEmpty)
+    }
+}
+
+final class CommitCounter: TransactionObserver, Sendable {
+    let count = Mutex(0)
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseDidCommit(_ db: Database) { count.withLock { $0 += 1 } }
+    func databaseDidRollback(_ db: Database) {}
 }
