@@ -140,10 +140,10 @@ public final class DeliveryEngine: Sendable {
 
     private func routerLoop() async throws {
         while !Task.isCancelled {
-            let file = currentSettings
+            let enabled = Routing.enabledDestinations(currentSettings)
             let parsed = ParsedEvents()
             let routed = try await store.route(limit: options.routerBatchSize) { stored in
-                let result = Routing.decideAndParse(stored, settings: file)
+                let result = Routing.decideAndParse(stored, enabled: enabled)
                 if let event = result.event { parsed.add(stored.id, event) }
                 return result.decisions
             }

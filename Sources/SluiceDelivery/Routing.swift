@@ -11,10 +11,19 @@ public enum Routing {
     /// Also returns the parsed event when any destination takes it, so delivery need not read
     /// and parse it again.
     public static func decideAndParse(_ stored: StoredEvent, settings: SettingsFile) -> (decisions: [RouteDecision], event: Event?) {
+        decideAndParse(stored, enabled: enabledDestinations(settings))
+    }
+
+    /// The destinations enabled in `settings`, worked out once per batch of events.
+    public static func enabledDestinations(_ settings: SettingsFile) -> [DestinationID] {
+        DestinationID.allCases.filter { settings.settings(for: $0)?.common.enabled == true }
+    }
+
+    public static func decideAndParse(_ stored: StoredEvent, enabled: [DestinationID]) -> (decisions: [RouteDecision], event: Event?) {
         var decisions: [RouteDecision] = []
+        decisions.reserveCapacity(enabled.count)
         var parsed: Event??
-        for id in DestinationID.allCases {
-            guard let configured = settings.settings(for: id), configured.common.enabled else { continue }
+        for id in enabled {
             guard Destinations.supportedTypes(of: id).contains(stored.record.type) else {
                 decisions.append(.skip(destination: id.rawValue, reason: unsupportedReason(id, stored.record.type)))
                 continue

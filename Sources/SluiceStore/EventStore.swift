@@ -11,6 +11,10 @@ public struct EventRecord: Sendable, Hashable {
     /// Milliseconds since the epoch.
     public var receivedAt: Int64
     public var payload: [UInt8]
+    /// `payload` already parsed, when the record was made from the parsed call (ingest): the
+    /// store hands it to the router in the same process so the payload is not parsed twice.
+    /// Never stored, and not part of the record's identity.
+    public var parsed: Event?
 
     public init(source: String, messageId: String, type: EventType, userId: String?, anonymousId: String?, receivedAt: Int64, payload: [UInt8]) {
         self.source = source
@@ -27,6 +31,19 @@ public struct EventRecord: Sendable, Hashable {
             source: source, messageId: normalized.event.messageId, type: normalized.event.type,
             userId: normalized.event.userId, anonymousId: normalized.event.anonymousId,
             receivedAt: Int64((receivedAt.timeIntervalSince1970 * 1000).rounded(.down)), payload: normalized.json)
+        parsed = normalized.event
+    }
+
+    public static func == (lhs: EventRecord, rhs: EventRecord) -> Bool {
+        lhs.source == rhs.source && lhs.messageId == rhs.messageId && lhs.type == rhs.type && lhs.userId == rhs.userId
+            && lhs.anonymousId == rhs.anonymousId && lhs.receivedAt == rhs.receivedAt && lhs.payload == rhs.payload
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(source)
+        hasher.combine(messageId)
+        hasher.combine(receivedAt)
+        hasher.combine(payload)
     }
 }
 
@@ -43,6 +60,7 @@ public struct StoredEvent: Sendable, Hashable {
     public var payloadText: String { String(decoding: record.payload, as: UTF8.self) }
 
     public func event() throws -> Event {
+        if let parsed = record.parsed { return parsed }
         guard case .object(let object) = try JSONParser.parse(record.payload) else {
             throw EventValidationError(.invalidJSON, "stored payload \(id) is not an object")
         }

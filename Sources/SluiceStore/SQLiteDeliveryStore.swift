@@ -205,7 +205,7 @@ extension SQLiteEventStore: DeliveryStore {
     public func route(limit: Int, decide: @Sendable (StoredEvent) -> [RouteDecision]) async throws -> (jobs: [Job], skips: [RouteDecision], events: Int) {
         // Read and decide outside the write transaction: deciding parses every event, and the
         // single writer is shared with ingest and with delivery outcomes.
-        let (cursor, events) = try await pool.read { db in
+        let (cursor, read) = try await pool.read { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM router_cursor WHERE name = 'main'") ?? 0
             let select = try db.cachedStatement(sql: """
                 SELECT \(SQLiteEventStore.storedEventColumns) FROM events
@@ -213,7 +213,9 @@ extension SQLiteEventStore: DeliveryStore {
                 """)
             return (cursor, try Self.storedEvents(select, db) { $0.bind(1, cursor); $0.bind(2, Int64(limit)) })
         }
-        guard let last = events.last else { return ([], [], 0) }
+        guard let last = read.last else { return ([], [], 0) }
+        var events = read
+        recentlyAppended.attach(to: &events)
         let decisions = events.map { (event: $0, decisions: decide($0)) }
         return try await pendingJobUpdates.write(pool) { db in
             let current = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM router_cursor WHERE name = 'main'") ?? 0
@@ -248,7 +250,7 @@ extension SQLiteEventStore: DeliveryStore {
                 INSERT INTO router_cursor (name, last_event_id) VALUES ('main', ?)
                 ON CONFLICT(name) DO UPDATE SET last_event_id = excluded.last_event_id
                 """, arguments: [last.id])
-            return (jobs, skips, events.count)
+            return (jobs, skips, read.count)
         }
     }
 

@@ -41,6 +41,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
     let ringTrim = Mutex(0.0)
     private let committer: GroupCommitter
     let pendingJobUpdates = PendingJobUpdates()
+    let recentlyAppended = RecentlyAppended()
     let outcomeCommitDelay: Duration
 
     public init(path: String, options: SQLiteStoreOptions = SQLiteStoreOptions()) throws {
@@ -61,7 +62,7 @@ public final class SQLiteEventStore: EventStore, Sendable {
         if !options.readOnly {
             try StoreSchema.migrator.migrate(pool)
         }
-        committer = GroupCommitter(pool: pool, maxPendingEvents: options.maxPendingEvents, jobUpdates: pendingJobUpdates)
+        committer = GroupCommitter(pool: pool, maxPendingEvents: options.maxPendingEvents, jobUpdates: pendingJobUpdates, recent: recentlyAppended)
     }
 
     public func append(_ records: [EventRecord], rejected: [String: Int]) async throws -> AppendResult {
@@ -199,6 +200,32 @@ enum StoreSchema {
     }
 }
 
+/// Events this process just committed, parsed, by id: the router takes them instead of parsing
+/// their payloads again. Bounded; what does not fit is parsed from the store as before.
+final class RecentlyAppended: Sendable {
+    static let limit = 20_000
+    private let events = Mutex([Int64: Event]())
+
+    func add(_ committed: [(Int64, Event)]) {
+        guard !committed.isEmpty else { return }
+        events.withLock { events in
+            for (id, event) in committed where events.count < Self.limit { events[id] = event }
+        }
+    }
+
+    /// Attaches the parsed form to each of `stored` that has one, and forgets it.
+    func attach(to stored: inout [StoredEvent]) {
+        events.withLock { events in
+            guard !events.isEmpty else { return }
+            for index in stored.indices {
+                stored[index].record.parsed = events.removeValue(forKey: stored[index].id)
+            }
+        }
+    }
+
+    var count: Int { events.withLock { $0.count } }
+}
+
 /// Collects appends from concurrent callers and writes them in shared transactions on one
 /// serial queue.
 final class GroupCommitter: Sendable {
@@ -220,11 +247,13 @@ final class GroupCommitter: Sendable {
     private let queue = DispatchQueue(label: "sluice.store.group-commit")
 
     private let jobUpdates: PendingJobUpdates
+    private let recent: RecentlyAppended
 
-    init(pool: DatabasePool, maxPendingEvents: Int, jobUpdates: PendingJobUpdates) {
+    init(pool: DatabasePool, maxPendingEvents: Int, jobUpdates: PendingJobUpdates, recent: RecentlyAppended) {
         self.pool = pool
         self.maxPendingEvents = maxPendingEvents
         self.jobUpdates = jobUpdates
+        self.recent = recent
     }
 
     func submit(_ records: [EventRecord], rejected: [String: Int]) async throws -> AppendResult {
@@ -258,7 +287,9 @@ final class GroupCommitter: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                let results = try jobUpdates.write(pool) { db in try Self.write(batch, db) }
+                var parsed: [(Int64, Event)] = []
+                let results = try jobUpdates.write(pool) { db in try Self.write(batch, db, parsed: &parsed) }
+                recent.add(parsed)
                 for (submission, result) in zip(batch, results) { submission.continuation.resume(returning: result) }
             } catch {
                 for submission in batch { submission.continuation.resume(throwing: error) }
@@ -266,7 +297,7 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    private static func write(_ batch: [Submission], _ db: Database) throws -> [AppendResult] {
+    private static func write(_ batch: [Submission], _ db: Database, parsed: inout [(Int64, Event)]) throws -> [AppendResult] {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO events (source, message_id, type, user_id, anonymous_id, received_at, payload)
             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, message_id) DO NOTHING
@@ -278,6 +309,7 @@ final class GroupCommitter: Sendable {
             var result = AppendResult()
             for (index, record) in submission.records.enumerated() {
                 if try EventInsert.run(insert, record, db) {
+                    if let event = record.parsed { parsed.append((db.lastInsertedRowID, event)) }
                     result.inserted += 1
                     counters[record.source, default: (0, 0, 0)].accepted += 1
                 } else {

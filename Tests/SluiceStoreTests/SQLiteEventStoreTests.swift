@@ -1,6 +1,7 @@
 import Foundation
 import SluiceSpec
-import SluiceStore
+@testable import SluiceStore
+import Synchronization
 import Testing
 
 @Suite struct SQLiteEventStoreTests {
@@ -83,5 +84,28 @@ import Testing
         _ = try await store.append([record("w")])
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         withExtendedLifetime(store) {}
+    }
+
+    /// Ingest's parsed calls reach the router in the same process: the payload is not parsed
+    /// again, and nothing is kept once routed. Records without a parsed form are parsed as before.
+    @Test func theRouterGetsIngestsParsedEventsWithoutParsingAgain() async throws {
+        let store = try SQLiteEventStore(path: temporaryPath())
+        let payload: JSONObject = ["type": "track", "messageId": "m1", "userId": "u1", "event": "Stored", "receivedAt": "2026-12-02T00:00:00.000Z"]
+        var fromIngest = EventRecord(source: "web", messageId: "m1", type: .track, userId: "u1", anonymousId: nil, receivedAt: 1,
+                                     payload: JSONWriter.bytes(.object(payload)))
+        fromIngest.parsed = try Event(payload: ["type": "track", "messageId": "m1", "userId": "u1", "event": "In memory"])
+        var plain = fromIngest
+        plain.messageId = "m2"
+        plain.parsed = nil
+        _ = try await store.append([fromIngest, fromIngest, plain])  // the second is a duplicate
+        #expect(store.recentlyAppended.count == 1)
+        let names = Mutex([String]())
+        _ = try await store.route(limit: 10) { stored in
+            names.withLock { $0.append((try? stored.event())?.event ?? "?") }
+            return []
+        }
+        #expect(names.withLock { $0 } == ["In memory", "Stored"])
+        #expect(store.recentlyAppended.count == 0)
+        #expect(try await store.event(id: 1)?.record.parsed == nil, "never stored")
     }
 }
