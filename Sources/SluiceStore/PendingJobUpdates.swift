@@ -54,33 +54,27 @@ final class PendingJobUpdates: Sendable {
     /// `body` in a write transaction that also carries every queued outcome.
     func write<T>(_ pool: DatabasePool, _ body: (Database) throws -> T) throws -> T {
         let carrier = Carrier()
-        do {
-            let result = try pool.write { db in
+        return try carrier.settle(Result {
+            try pool.write { db in
                 applyQueued(db, into: carrier)
                 return try body(db)
             }
-            carrier.committed()
-            return result
-        } catch {
-            carrier.rolledBack()
-            throw error
-        }
+        })
     }
 
     /// `body` in a write transaction that also carries every queued outcome.
     func write<T: Sendable>(_ pool: DatabasePool, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let carrier = Carrier()
+        let result: Result<T, any Error>
         do {
-            let result = try await pool.write { db in
+            result = .success(try await pool.write { db in
                 self.applyQueued(db, into: carrier)
                 return try body(db)
-            }
-            carrier.committed()
-            return result
+            })
         } catch {
-            carrier.rolledBack()
-            throw error
+            result = .failure(error)
         }
+        return try carrier.settle(result)
     }
 
     /// A transaction of their own for the queued outcomes, on the writer's queue, `delay` from now.
@@ -120,6 +114,15 @@ final class PendingJobUpdates: Sendable {
         func rolledBack() {
             for waiter in waiters { waiter.resume(throwing: RolledBack()) }
             waiters = []
+        }
+
+        /// Resumes the callers as the transaction ended, and passes its result on.
+        func settle<T>(_ result: Result<T, any Error>) throws -> T {
+            switch result {
+            case .success: committed()
+            case .failure: rolledBack()
+            }
+            return try result.get()
         }
     }
 
