@@ -140,14 +140,9 @@ public final class DeliveryEngine: Sendable {
 
     private func routerLoop() async throws {
         while !Task.isCancelled {
-            let enabled = Routing.enabledDestinations(currentSettings)
-            let parsed = ParsedEvents()
-            let routed = try await store.route(limit: options.routerBatchSize) { stored in
-                let result = Routing.decideAndParse(stored, enabled: enabled)
-                if let event = result.event { parsed.add(stored.id, event) }
-                return result.decisions
-            }
-            let events = parsed.take()
+            let batch = RoutingBatch { Routing.enabledDestinations(self.currentSettings) }
+            let routed = try await store.route(limit: options.routerBatchSize) { batch.decide($0) }
+            let events = batch.parsedEvents()
             if routed.events > 0 {
                 for skip in routed.skips {
                     if case .skip(let destination, let reason) = skip {
@@ -394,10 +389,32 @@ public final class DeliveryEngine: Sendable {
 }
 
 /// Events the router parsed, handed to the workers with their jobs.
-final class ParsedEvents: Sendable {
-    private let events = Mutex([Int64: Event]())
-    func add(_ id: Int64, _ event: Event) { events.withLock { $0[id] = event } }
-    func take() -> [Int64: Event] { events.withLock { $0 } }
+/// One router pass: its routing decisions and the events they parsed, kept for the workers.
+final class RoutingBatch: Sendable {
+    private struct State {
+        var enabled: [DestinationID]?
+        var events: [Int64: Event] = [:]
+    }
+    private let state = Mutex(State())
+    private let enabledNow: @Sendable () -> [DestinationID]
+
+    init(enabledNow: @escaping @Sendable () -> [DestinationID]) { self.enabledNow = enabledNow }
+
+    func decide(_ stored: StoredEvent) -> [RouteDecision] {
+        // Settings are read when the first event is decided, after the store has read the
+        // batch: an event stored after a settings change is never routed by the older settings.
+        let enabled = state.withLock { state in
+            if let enabled = state.enabled { return enabled }
+            let enabled = enabledNow()
+            state.enabled = enabled
+            return enabled
+        }
+        let result = Routing.decideAndParse(stored, enabled: enabled)
+        if let event = result.event { state.withLock { $0.events[stored.id] = event } }
+        return result.decisions
+    }
+
+    func parsedEvents() -> [Int64: Event] { state.withLock { $0.events } }
 }
 
 public struct EngineError: Error, CustomStringConvertible {

@@ -58,8 +58,14 @@ extension SandboxAcceptance {
         let writes = windows(helpScout, seconds: 5, from: start, to: start + 30) { $0.method != "GET" && $0.status == 201 }
         #expect(helpScout.filter { $0.status == 429 }.isEmpty, "Help Scout 429s: \(rig.sandbox.stats(for: .helpscout).rateLimited.count)")
         #expect(writes.count == 6)
+        // What a failure needs to be read: every window, and when each kind of request went out.
+        let helpScoutTrace = Dictionary(grouping: helpScout) { "\($0.method) \($0.status.map(String.init) ?? "-")" }
+            .map { kind, records in
+                let times = records.map { Double($0.at) / 1000 - start }
+                return "\(kind): \(records.count), from \(times.min() ?? 0) s to \(times.max() ?? 0) s"
+            }.sorted().joined(separator: "; ")
         for (index, count) in writes.enumerated() {
-            #expect(count >= 46 && count <= 48, "Help Scout window \(index): \(count) of 48 writes")
+            #expect(count >= 46 && count <= 48, "Help Scout window \(index): \(count) of 48 writes; all \(writes); \(helpScoutTrace)")
         }
         // Intercom: 166 × 4 per 10 s, then 83 × 4 from the third window on.
         // Counted in the window the sandbox counted each request in, which its X-RateLimit-Reset
