@@ -110,9 +110,8 @@ public final class DeliveryEngine: Sendable {
         } catch {
             failure = error
         }
-        // However the loops ended, and in a task of its own: this one is cancelled, and the
-        // write must still happen.
-        await Task { await self.flushAttempts() }.value
+        // However the loops ended (the flush's write is not cancelled with this task).
+        await flushAttempts()
         if let failure { throw failure }
     }
 
@@ -126,11 +125,16 @@ public final class DeliveryEngine: Sendable {
     private func flushAttempts() async {
         let records = attemptRing.take()
         guard !records.isEmpty else { return }
-        do {
-            try await store.appendAttempts(records, ringSize: options.attemptRingSize)
-        } catch {
-            logger.error("could not record \(records.count) attempts for the inspector: \(error)")
-        }
+        // In a task of its own: the records taken are nowhere else, and a stopping engine cancels
+        // the loop that asked for this write.
+        let (store, ringSize, logger) = (store, options.attemptRingSize, logger)
+        await Task {
+            do {
+                try await store.appendAttempts(records, ringSize: ringSize)
+            } catch {
+                logger.error("could not record \(records.count) attempts for the inspector: \(error)")
+            }
+        }.value
     }
 
     /// Whether any destination still has queued or in-flight work (for tests and benchmarks).
@@ -388,7 +392,6 @@ public final class DeliveryEngine: Sendable {
     }
 }
 
-/// Events the router parsed, handed to the workers with their jobs.
 /// One router pass: its routing decisions and the events they parsed, kept for the workers.
 final class RoutingBatch: Sendable {
     private struct State {
