@@ -89,7 +89,8 @@ def test_operator_changes_intercom_nesting_and_the_running_engine_applies_it(wor
         assert terminal.line(2).rstrip().endswith("┐") and len(terminal.line(2).rstrip()) == 80, terminal.text()
         terminal.resize(200, 60)
         deadline = time.time() + 5
-        while time.time() < deadline and len(terminal.line(2).rstrip()) != 200:
+        # A frame reaches the terminal in several reads: wait for its last line as well as its first.
+        while time.time() < deadline and (len(terminal.line(2).rstrip()) != 200 or terminal.line(59).strip() == ""):
             time.sleep(0.05)
         assert len(terminal.line(2).rstrip()) == 200, terminal.text()
         assert terminal.line(59).strip() != "", "the footer is on the new last line"
