@@ -9,7 +9,7 @@ final class ClientSuccessSimulator: APISimulator {
     struct State: Sendable {
         var organizations: [String: JSONObject] = [:]
         var users: [String: JSONObject] = [:]
-        var events: [JSONObject] = []
+        var events: RecentEvents<JSONObject>
     }
 
     let routes = RouteTable([
@@ -19,10 +19,13 @@ final class ClientSuccessSimulator: APISimulator {
     ])
 
     private let credentials: SandboxCredentials
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    private let eventLogCapacity: Int
 
-    init(credentials: SandboxCredentials) {
+    init(credentials: SandboxCredentials, options: SimulatorOptions = SimulatorOptions()) {
         self.credentials = credentials
+        eventLogCapacity = options.eventLogCapacity
+        state = Mutex(State(events: RecentEvents(capacity: options.eventLogCapacity)))
     }
 
     func authenticate(_ request: SandboxRequest, now: Date) -> SandboxResponse? {
@@ -128,10 +131,11 @@ final class ClientSuccessSimulator: APISimulator {
             [
                 "organizations": .array(state.organizations.keys.sorted().map { .object(state.organizations[$0]!) }),
                 "users": .array(state.users.keys.sorted().map { .object(state.users[$0]!) }),
-                "events": .array(state.events.map(JSON.object)),
+                "events": .array(state.events.elements.map(JSON.object)),
+                "eventsDropped": .int(Int64(state.events.dropped)),
             ]
         }
     }
 
-    func reset() { state.withLock { $0 = State() } }
+    func reset() { state.withLock { $0 = State(events: RecentEvents(capacity: eventLogCapacity)) } }
 }

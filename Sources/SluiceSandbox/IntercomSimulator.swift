@@ -34,7 +34,7 @@ final class IntercomSimulator: APISimulator {
         }
         var companies: [String: JSONObject] = [:]
         var companyOrder: [String] = []
-        var events: [Event] = []
+        var events: RecentEvents<Event>
         /// Case-folded, trimmed event names, as Intercom counts them.
         var eventNames: Set<String> = []
         var random = SeededRandom.unseeded()
@@ -63,11 +63,12 @@ final class IntercomSimulator: APISimulator {
 
     private let credentials: SandboxCredentials
     private let options: SimulatorOptions
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     init(credentials: SandboxCredentials, options: SimulatorOptions) {
         self.credentials = credentials
         self.options = options
+        state = Mutex(State(events: RecentEvents(capacity: options.eventLogCapacity)))
     }
 
     func authenticate(_ request: SandboxRequest, now: Date) -> SandboxResponse? {
@@ -401,7 +402,7 @@ final class IntercomSimulator: APISimulator {
                 if let userId { return contact.object["external_id"]?.scalarText == userId }
                 return contact.object["email"]?.stringValue?.lowercased() == email?.lowercased()
             }?.object["id"]?.stringValue
-            let events = state.events.filter { $0.contactId == contactId }.map { JSON.object($0.object) }
+            let events = state.events.elements.filter { $0.contactId == contactId }.map { JSON.object($0.object) }
             return .json(200, ["type": "event.list", "events": .array(events), "pages": [:]])
         }
     }
@@ -455,11 +456,12 @@ final class IntercomSimulator: APISimulator {
             [
                 "contacts": .array(state.contactOrder.compactMap { state.contacts[$0] }.map { .object(contactJSON($0, state)) }),
                 "companies": .array(state.companyOrder.compactMap { state.companies[$0] }.map(JSON.object)),
-                "events": .array(state.events.map { .object($0.object) }),
+                "events": .array(state.events.elements.map { .object($0.object) }),
+                "eventsDropped": .int(Int64(state.events.dropped)),
                 "eventNames": .array(state.eventNames.sorted().map(JSON.string)),
             ]
         }
     }
 
-    func reset() { state.withLock { $0 = State() } }
+    func reset() { state.withLock { $0 = State(events: RecentEvents(capacity: options.eventLogCapacity)) } }
 }

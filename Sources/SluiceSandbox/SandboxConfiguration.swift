@@ -74,6 +74,9 @@ public struct SimulatorOptions: Sendable, Hashable {
     public var intercomEventNameLimit = 120
     /// Intercom data attributes the workspace defines; nil accepts any custom attribute.
     public var intercomDataAttributes: Set<String>?
+    /// Events kept per simulator (Intercom's data events, ClientSuccess's usage events); older
+    /// ones are let go and counted as `eventsDropped` in the state.
+    public var eventLogCapacity = 100_000
 
     public init() {}
 }

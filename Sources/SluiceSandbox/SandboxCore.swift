@@ -24,7 +24,7 @@ final class SandboxCore: Sendable {
         helpScout = HelpScoutSimulator(credentials: credentials, options: configuration.options)
         zendesk = ZendeskSimulator(credentials: credentials)
         intercom = IntercomSimulator(credentials: credentials, options: configuration.options)
-        clientSuccess = ClientSuccessSimulator(credentials: credentials)
+        clientSuccess = ClientSuccessSimulator(credentials: credentials, options: configuration.options)
         let simulators: [SandboxDestination: any APISimulator] = [
             .helpscout: helpScout, .zendesk: zendesk, .intercom: intercom, .clientsuccess: clientSuccess,
         ]
