@@ -16,6 +16,9 @@ public struct EngineOptions: Sendable {
     public var coalesceIdentifies = true
     public var settingsPollInterval: Duration = .milliseconds(250)
     public var statsKeepSeconds: Int64 = 3_600
+    /// How often stats, rate-limit headroom and mapping state are written (held jobs past their
+    /// timeout are expired every fifth time).
+    public var housekeepingInterval: Duration = .seconds(1)
     /// Multiplies every rate limit. Only for tests and benchmarks against a sandbox whose
     /// limits are scaled the same way; operators lower limits in the settings instead.
     public var rateLimitScale = 1.0
@@ -110,8 +113,10 @@ public final class DeliveryEngine: Sendable {
         } catch {
             failure = error
         }
-        // However the loops ended (the flush's write is not cancelled with this task).
+        // However the loops ended, the last attempts, stats and mapping state are written (in
+        // tasks of their own: this one may be cancelled).
         await flushAttempts()
+        await Task { await self.housekeep(expireHeld: false) }.value
         if let failure { throw failure }
     }
 
@@ -203,26 +208,33 @@ public final class DeliveryEngine: Sendable {
     private func housekeepingLoop() async throws {
         var tick = 0
         while !Task.isCancelled {
-            try await Task.sleep(for: .seconds(1))
+            try await Task.sleep(for: options.housekeepingInterval)
             tick += 1
+            let expireHeld = tick % 5 == 0
+            // In a task of its own: what it drains (stats, mapping-state changes) is nowhere else,
+            // and a stopping engine cancels this loop.
+            await Task { await self.housekeep(expireHeld: expireHeld) }.value
+        }
+    }
+
+    private func housekeep(expireHeld: Bool) async {
+        for (id, worker) in workers {
+            let gauges = worker.gauges()
+            stats.gauges(id.rawValue, inFlight: gauges.inFlight, queueDepth: gauges.queueDepth, oldestQueuedMs: gauges.oldestQueuedMs)
+        }
+        let drained = stats.drain()
+        do {
+            try await store.writeStats(drained.seconds, skipReasons: drained.skipReasons, keepSeconds: options.statsKeepSeconds)
+            try await store.writeRateLimits(workers.values.flatMap { $0.limiter.snapshots() })
             for (id, worker) in workers {
-                let gauges = worker.gauges()
-                stats.gauges(id.rawValue, inFlight: gauges.inFlight, queueDepth: gauges.queueDepth, oldestQueuedMs: gauges.oldestQueuedMs)
+                try await store.saveMappingState(destination: id.rawValue, changes: worker.mappingState.takeChanges())
             }
-            let drained = stats.drain()
-            do {
-                try await store.writeStats(drained.seconds, skipReasons: drained.skipReasons, keepSeconds: options.statsKeepSeconds)
-                try await store.writeRateLimits(workers.values.flatMap { $0.limiter.snapshots() })
-                for (id, worker) in workers {
-                    try await store.saveMappingState(destination: id.rawValue, changes: worker.mappingState.takeChanges())
-                }
-                if tick % 5 == 0 {
-                    let expired = try await store.expireHeld(now: Date().millis)
-                    for job in expired { stats.deadLettered(job.destination) }
-                }
-            } catch {
-                logger.error("housekeeping write failed: \(error)")
+            if expireHeld {
+                let expired = try await store.expireHeld(now: Date().millis)
+                for job in expired { stats.deadLettered(job.destination) }
             }
+        } catch {
+            logger.error("housekeeping write failed: \(error)")
         }
     }
 
