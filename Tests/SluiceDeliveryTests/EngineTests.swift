@@ -131,8 +131,11 @@ import Testing
         var options = fastRetries()
         options.retry = RetryPolicy(baseDelay: 5, maxDelay: 5, maxAge: 3600)
         let first = try await DeliveryEngine(store: store, transport: api, options: options)
-        _ = try await runEngine(first, timeout: .milliseconds(400)) { false }
-        #expect(try await store.jobs(states: [.queued], destination: "intercom").count == 2)
+        // Until both are routed and the identify has been refused once (under a loaded CI
+        // machine that can take longer than any fixed wait).
+        #expect(try await runEngine(first, timeout: .seconds(10)) {
+            try await store.jobs(states: [.queued], destination: "intercom").count == 2 && api.state.withLock { !$0.requests.isEmpty }
+        })
         api.state.withLock { $0.rejectAllWith = nil }
         let second = try await DeliveryEngine(store: store, transport: api, options: fastRetries())
         // The persisted retry time is honoured, so nudge it: a restart keeps state as stored.
