@@ -252,9 +252,17 @@ public final class DeliveryEngine: Sendable {
             }
             defer { ticker.cancel() }
             group.addTask { await self.readAheadLoop(worker) }
+            let coalesce = options.coalesceIdentifies
             while !Task.isCancelled {
-                for batch in worker.takeBatches(coalesce: options.coalesceIdentifies) {
-                    group.addTask { await self.deliver(batch, worker: worker) }
+                for batch in worker.takeBatches(coalesce: coalesce) {
+                    group.addTask {
+                        // A delivery that frees its slot goes on with the next ready lane.
+                        var next: DestinationWorker.Batch? = batch
+                        while let current = next, !Task.isCancelled {
+                            await self.deliver(current, worker: worker)
+                            next = worker.takeBatches(coalesce: coalesce, limit: 1).first
+                        }
+                    }
                 }
                 if await signals.next() == nil { break }
             }

@@ -113,16 +113,19 @@ final class DestinationWorker: Sendable {
         var takenAt = ContinuousClock.now
     }
 
-    /// Takes as many due lane heads as the in-flight bound allows.
-    func takeBatches(coalesce: Bool) -> [Batch] {
+    /// Takes as many due lane heads as the in-flight bound allows, at most `limit`. A caller
+    /// taking fewer than are ready wakes the worker loop for the rest.
+    func takeBatches(coalesce: Bool, limit: Int = .max) -> [Batch] {
         let now = Date().millis
+        var more = false
+        defer { if more { wake() } }
         return lanes.withLock { state in
             for (lane, due) in state.delayed where due <= now {
                 state.delayed[lane] = nil
                 state.markReady(lane)
             }
             var batches: [Batch] = []
-            while state.inFlight < state.maxInFlight, let lane = state.popReady() {
+            while batches.count < limit, state.inFlight < state.maxInFlight, let lane = state.popReady() {
                 guard let queued = state.jobs[lane], let head = queued.first else { continue }
                 if head.nextAttemptAt > now {
                     state.delayed[lane] = head.nextAttemptAt
@@ -141,6 +144,7 @@ final class DestinationWorker: Sendable {
                 for job in taken { events[job.eventId] = state.events[job.eventId] }
                 batches.append(Batch(lane: lane, jobs: taken, events: events))
             }
+            more = batches.count == limit && state.inFlight < state.maxInFlight && state.readyHead < state.ready.count
             return batches
         }
     }
@@ -156,9 +160,10 @@ final class DestinationWorker: Sendable {
     /// batch still counts against the in-flight bound until `releaseSlot()`: its outcome is
     /// not committed yet, and a crash would repeat it.
     func complete(_ batch: Batch, _ completion: Completion, keepingSlot: Bool = false) {
-        let readAhead = lanes.withLock { state -> Bool in
+        let (readAhead, slotFree) = lanes.withLock { state -> (Bool, Bool) in
             state.busy.remove(batch.lane)
             if !keepingSlot { state.inFlight -= 1 }
+            let slotFree = state.inFlight < state.maxInFlight
             // Taken out of the dictionary (not copied) so it is changed in place, then put back.
             var queued = state.jobs.removeValue(forKey: batch.lane) ?? []
             switch completion {
@@ -185,11 +190,13 @@ final class DestinationWorker: Sendable {
                 state.jobs[batch.lane] = queued
                 if head > Date().millis { state.delayed[batch.lane] = head } else { state.markReady(batch.lane) }
             }
-            if case .removed = completion { return state.uncachedHead < state.uncached.count }
-            return false
+            if case .removed = completion { return (state.uncachedHead < state.uncached.count, slotFree) }
+            return (false, slotFree)
         }
         if readAhead { readAheadSignal.yield() }
-        wake()
+        // With every slot taken nothing can start now; the delivery that frees one takes the
+        // next lane itself (see `releaseSlot`).
+        if slotFree { wake() }
     }
 
     /// Events to read ahead: those of queued jobs not cached, oldest first, as many as the
@@ -223,9 +230,11 @@ final class DestinationWorker: Sendable {
 
     var cachedEventCount: Int { lanes.withLock { $0.events.count } }
 
+    /// Frees the slot of a finished delivery. Its task then takes the next ready lane itself
+    /// (`takeBatches(limit: 1)`), which saves a wake-up of the worker loop and a new task per
+    /// delivery; that call wakes the loop when more lanes are ready than it takes.
     func releaseSlot() {
         lanes.withLock { $0.inFlight -= 1 }
-        wake()
     }
 
     func gauges() -> (inFlight: Int, queueDepth: Int, oldestQueuedMs: Int64) {

@@ -265,15 +265,20 @@ final class PooledConnection: Sendable {
     }
 
     func exchange(_ request: ByteBuffer, isHEAD: Bool, timeout: Duration) async throws -> ExchangeResult {
-        let promise = channel.eventLoop.makePromise(of: ExchangeResult.self)
+        let loop = channel.eventLoop
         let handler = self.handler
-        @Sendable func start() {
-            guard let exchangeHandler = handler.value else { return promise.fail(ExchangeFailure.closedBeforeReply) }
-            exchangeHandler.start(request, isHEAD: isHEAD, promise: promise, timeout: timeout)
+        return try await withCheckedThrowingContinuation { continuation in
+            // The request starts and its reply is awaited in one visit to the connection's loop:
+            // awaiting the future from another thread would take that loop's task-queue lock again.
+            @Sendable func start() {
+                let promise = loop.makePromise(of: ExchangeResult.self)
+                promise.futureResult.whenComplete { continuation.resume(with: $0) }
+                guard let exchangeHandler = handler.value else { return promise.fail(ExchangeFailure.closedBeforeReply) }
+                exchangeHandler.start(request, isHEAD: isHEAD, promise: promise, timeout: timeout)
+            }
+            // With NIO's loops as the concurrency executor the caller is often on this very loop.
+            if loop.inEventLoop { start() } else { loop.execute(start) }
         }
-        // With NIO's loops as the concurrency executor the caller is often on this very loop.
-        if channel.eventLoop.inEventLoop { start() } else { channel.eventLoop.execute(start) }
-        return try await promise.futureResult.get()
     }
 
     func close() {
