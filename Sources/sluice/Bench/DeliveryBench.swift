@@ -18,10 +18,17 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Track events in the throughput phase.") var events: Int = 50_000
     @Option(name: .long, help: "Users in the throughput phase.") var users: Int = 2_000
     @Option(name: .long, help: "Concurrent deliveries per destination.") var maxInFlight: Int = 64
+    @Option(name: .long, help: "Connections to the sandbox (default: --max-in-flight).") var connections: Int?
     @Flag(name: .long, help: "Answer deliveries in memory instead of over HTTP (isolates the engine from the HTTP stack).") var inMemoryAPI = false
     @Option(name: .long, help: "Users in the coalescing phase (each identifies 5 times a minute).") var coalescingUsers: Int = 1_000
 
     @Flag(name: .long, help: "Measure throughput only; skip the six-minute coalescing phase.") var throughputOnly = false
+
+    func validate() throws {
+        guard events >= 1, users >= 1, coalescingUsers >= 1 else { throw ValidationError("--events, --users and --coalescing-users must be at least 1") }
+        guard maxInFlight >= 1 else { throw ValidationError("--max-in-flight must be at least 1") }
+        if let connections, connections < 1 { throw ValidationError("--connections must be at least 1") }
+    }
 
     mutating func run() async throws {
         print("sluice bench deliver: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(Sluice.allocator)")
@@ -36,7 +43,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         await pooled.shutdown()
         print(String(format: "  baseline: bare HTTP exchanges with the sandbox (engine's transport, no ingest, store or engine)  %8.0f requests/s, %.0f µs CPU each",
                      rawHTTP, rawCPU * 1e6))
-        let throughput = try await Self.throughput(events: events, users: users, maxInFlight: maxInFlight, inMemory: inMemoryAPI)
+        let throughput = try await Self.throughput(events: events, users: users, maxInFlight: maxInFlight, connections: connections ?? maxInFlight, inMemory: inMemoryAPI)
         print(String(format: "  ingest only (same batches, same process)  %8.0f events/s", throughput.ingestOnlyRate))
         print(String(format: "  CPU per event end to end (both sides, all threads): %.0f µs, %.1f× a bare exchange's; %.2f of %d cores busy",
                      throughput.cpuPerEvent * 1e6, throughput.cpuPerEvent / rawCPU, throughput.coresBusy, ProcessInfo.processInfo.activeProcessorCount))
@@ -106,7 +113,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
 
     /// Users are identified first (not timed); then track batches are posted to ingest and the
     /// clock stops when the sandbox has accepted every one.
-    static func throughput(events: Int, users: Int, maxInFlight: Int, inMemory: Bool) async throws -> Throughput {
+    static func throughput(events: Int, users: Int, maxInFlight: Int, connections: Int, inMemory: Bool) async throws -> Throughput {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var sandboxConfiguration = SandboxConfiguration(limitScale: 1)
@@ -116,7 +123,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         let store = try SQLiteEventStore(path: directory + "/e2e.sqlite", options: SQLiteStoreOptions(durability: .normal))
         let settings = sandbox.destinationSettings()["intercom"]!
         try await store.saveSettings(destination: "intercom", json: JSONWriter.string(.object(settings)), changedFields: [], osUser: "bench", origin: "bench")
-        let transport = PooledHTTPTransport(maxConnectionsPerOrigin: maxInFlight)
+        let transport = PooledHTTPTransport(maxConnectionsPerOrigin: connections)
         var options = EngineOptions()
         options.maxInFlightPerDestination = maxInFlight
         options.rateLimitScale = 1_000_000
