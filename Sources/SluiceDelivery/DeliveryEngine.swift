@@ -6,7 +6,13 @@ import SluiceStore
 import Synchronization
 
 public struct EngineOptions: Sendable {
+    /// Deliveries sent whose outcome is not committed yet, per destination: after a crash, at
+    /// most this many are sent again.
     public var maxInFlightPerDestination = 16
+    /// HTTP exchanges under way at once per destination (at most `maxInFlightPerDestination`;
+    /// nil: the same). Fewer than the in-flight bound lets deliveries go on while earlier
+    /// outcomes wait for their commit.
+    public var maxExchangesPerDestination: Int?
     public var retry = RetryPolicy()
     public var attemptRingSize = 2_000
     /// How often attempt records are written to the store (the console reads them from there).
@@ -54,7 +60,8 @@ public final class DeliveryEngine: Sendable {
             let windows = Self.scaled(Destinations.rateLimits(of: id, in: file), options.rateLimitScale)
             let limiter = RateLimiter(destination: id, windows: windows, documented: Self.scaled(Self.documentedLimits(id, file), options.rateLimitScale))
             let state = SharedMappingState(try await store.mappingState(destination: id.rawValue))
-            workers[id] = DestinationWorker(id: id, limiter: limiter, mappingState: state, maxInFlight: options.maxInFlightPerDestination)
+            workers[id] = DestinationWorker(id: id, limiter: limiter, mappingState: state, maxInFlight: options.maxInFlightPerDestination,
+                                            maxExchanges: options.maxExchangesPerDestination)
         }
         self.workers = workers
         attemptRing = AttemptRing(ringSize: options.attemptRingSize)
@@ -113,11 +120,21 @@ public final class DeliveryEngine: Sendable {
         } catch {
             failure = error
         }
-        // However the loops ended, the last attempts, stats and mapping state are written (in
-        // tasks of their own: this one may be cancelled).
+        // However the loops ended, outcomes already queued are committed, and the last attempts,
+        // stats and mapping state are written (in tasks of their own: this one may be cancelled).
+        await Task { await self.outcomesSettled() }.value
         await flushAttempts()
         await Task { await self.housekeep(expireHeld: false) }.value
         if let failure { throw failure }
+    }
+
+    /// Waits until every delivery's queued outcome has been committed or has failed (the store
+    /// settles each within a transaction or two; 10 s is a store that stopped answering).
+    private func outcomesSettled() async {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while workers.values.contains(where: { $0.counts.inFlight > 0 }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
     }
 
     private func attemptLoop() async throws {
@@ -311,7 +328,7 @@ public final class DeliveryEngine: Sendable {
             if let event = try? stored?.event() { events.append(event) }
         }
         guard events.count == batch.jobs.count, !events.isEmpty else {
-            await finish(batch, worker: worker, updates: batch.jobs.map { .dead(id: $0.id, attempts: $0.attempts, status: nil, error: "the stored event is missing or unreadable", response: nil, at: Date().millis) }, records: [], completion: .removed)
+            finish(batch, worker: worker, updates: batch.jobs.map { .dead(id: $0.id, attempts: $0.attempts, status: nil, error: "the stored event is missing or unreadable", response: nil, at: Date().millis) }, records: [], completion: .removed)
             stats.deadLettered(id.rawValue, count: batch.jobs.count)
             return
         }
@@ -322,9 +339,7 @@ public final class DeliveryEngine: Sendable {
                                     timeout: options.requestTimeout, jobs: batch.jobs, user: event.userKey, attempt: attempt)
         var outcomeAt = started
         defer {
-            let now = ContinuousClock.now
-            stageTimings.record(queued: started - batch.takenAt, engine: outcomeAt - started - context.exchangeTime,
-                                exchange: context.exchangeTime, commit: now - outcomeAt)
+            stageTimings.record(queued: started - batch.takenAt, engine: outcomeAt - started - context.exchangeTime, exchange: context.exchangeTime)
         }
         do {
             let outcome = try await Destinations.map(event, to: id, settings: file, context: context)
@@ -334,7 +349,7 @@ public final class DeliveryEngine: Sendable {
             case .delivered(let notes):
                 context.finish(outcome: batch.jobs.count > 1 ? "delivered (\(batch.jobs.count) identifies coalesced)" : "delivered", notes: notes)
                 stats.delivered(id.rawValue, count: batch.jobs.count, latencyMs: latency)
-                await finish(batch, worker: worker, updates: batch.jobs.map { .finished(id: $0.id) }, records: context.records, completion: .removed)
+                finish(batch, worker: worker, updates: batch.jobs.map { .finished(id: $0.id) }, records: context.records, completion: .removed)
                 if id == .clientsuccess, event.type == .group {
                     for key in ClientSuccess.releaseKeys(satisfiedBy: event) {
                         if let released = try? await store.releaseHeld(destination: id.rawValue, releaseKey: key) { worker.enqueue(released) }
@@ -343,20 +358,20 @@ public final class DeliveryEngine: Sendable {
             case .skipped(let reason):
                 context.finish(outcome: "skipped: \(reason)", notes: [])
                 stats.skipped(id.rawValue, reason: reason, count: batch.jobs.count)
-                await finish(batch, worker: worker, updates: batch.jobs.map { .finished(id: $0.id) }, records: context.records, completion: .removed)
+                finish(batch, worker: worker, updates: batch.jobs.map { .finished(id: $0.id) }, records: context.records, completion: .removed)
             case .held(let reason, let releaseKey):
                 let holdSeconds = file.clientsuccess?.holdTimeout ?? ClientSuccessSettings.defaultHoldTimeout
                 let until = Date().millis + Millis(holdSeconds * 1000)
-                await finish(batch, worker: worker, updates: batch.jobs.map { .hold(id: $0.id, releaseKey: releaseKey, holdUntil: until, reason: reason) }, records: context.records, completion: .removed)
+                finish(batch, worker: worker, updates: batch.jobs.map { .hold(id: $0.id, releaseKey: releaseKey, holdUntil: until, reason: reason) }, records: context.records, completion: .removed)
                 // No race with the releasing group call: it is in the same lane, behind this job.
             }
         } catch {
             outcomeAt = ContinuousClock.now
-            await handleFailure(error, batch: batch, worker: worker, context: context, attempt: attempt)
+            handleFailure(error, batch: batch, worker: worker, context: context, attempt: attempt)
         }
     }
 
-    private func handleFailure(_ error: any Error, batch: DestinationWorker.Batch, worker: DestinationWorker, context: EngineContext, attempt: Int) async {
+    private func handleFailure(_ error: any Error, batch: DestinationWorker.Batch, worker: DestinationWorker, context: EngineContext, attempt: Int) {
         let id = worker.id
         let head = batch.jobs[0]
         let status: Int?
@@ -385,30 +400,31 @@ public final class DeliveryEngine: Sendable {
             context.finish(outcome: "retry \(attempt) in \(String(format: "%.1f", delay)) s: \(message)", notes: [])
             stats.retried(id.rawValue)
             let updates: [JobUpdate] = batch.jobs.map { .retry(id: $0.id, attempts: attempt, nextAttemptAt: next, status: status, error: message, response: responseText) }
-            await finish(batch, worker: worker, updates: updates, records: context.records, completion: .retry(at: next, attempts: attempt))
+            finish(batch, worker: worker, updates: updates, records: context.records, completion: .retry(at: next, attempts: attempt))
         } else {
             let reason = verdict == .final ? message : "gave up after \(attempt) attempts over \(Int(options.retry.maxAge)) s: \(message)"
             context.finish(outcome: "dead letter: \(reason)", notes: [])
             stats.deadLettered(id.rawValue, count: batch.jobs.count)
             let updates: [JobUpdate] = batch.jobs.map { .dead(id: $0.id, attempts: attempt, status: status, error: reason, response: responseText, at: now.millis) }
-            await finish(batch, worker: worker, updates: updates, records: context.records, completion: .removed)
+            finish(batch, worker: worker, updates: updates, records: context.records, completion: .removed)
         }
     }
 
     /// The lane moves on as soon as the outcome is queued for the store's next transaction
-    /// (outcomes are applied in queue order, so a later one never lands before an earlier one). The
+    /// (outcomes are applied in queue order, so a later one never lands before an earlier one),
+    /// and the delivery's task goes on with the next lane without waiting for the commit. The
     /// in-flight slot is held until the commit, so after a crash at most the in-flight bound of
     /// deliveries is repeated.
-    private func finish(_ batch: DestinationWorker.Batch, worker: DestinationWorker, updates: [JobUpdate], records: [PendingAttempt], completion: DestinationWorker.Completion) async {
+    private func finish(_ batch: DestinationWorker.Batch, worker: DestinationWorker, updates: [JobUpdate], records: [PendingAttempt], completion: DestinationWorker.Completion) {
         attemptRing.append(records)
-        do {
-            try await store.apply(updates) {
-                worker.complete(batch, completion, keepingSlot: true)
+        let (logger, stageTimings, queuedAt) = (logger, stageTimings, ContinuousClock.now)
+        store.apply(updates, queued: { worker.complete(batch, completion, keepingSlot: true) }) { result in
+            stageTimings.recordCommit(ContinuousClock.now - queuedAt)
+            if case .failure(let error) = result {
+                logger.error("could not record the outcome of \(batch.jobs.count) job(s) for \(worker.id.rawValue): \(error)")
             }
-        } catch {
-            logger.error("could not record a delivery outcome: \(error)")
+            worker.releaseSlot()
         }
-        worker.releaseSlot()
     }
 }
 

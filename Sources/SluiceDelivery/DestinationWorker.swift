@@ -6,7 +6,13 @@ import Synchronization
 
 /// One destination's lanes. A lane holds one user's jobs in id order; only its head may be in
 /// flight, so a user's identify always lands before that user's later calls, and a failing head
-/// delays only its own lane. At most `maxInFlight` lanes run at once.
+/// delays only its own lane.
+///
+/// Two bounds hold. At most `maxExchanges` deliveries have their HTTP exchanges under way (the
+/// destination's concurrency). At most `maxInFlight` deliveries have been sent without their
+/// outcome committed yet: a crash repeats at most that many. A delivery whose outcome is queued
+/// for commit lets its lane move on and frees its exchange, so its task can go on with the next
+/// lane while the store commits; its in-flight slot is freed by the commit.
 final class DestinationWorker: Sendable {
     struct Lanes {
         var jobs: [String: [Job]] = [:]
@@ -16,8 +22,12 @@ final class DestinationWorker: Sendable {
         var ready: [String] = []
         var readyHead = 0
         var delayed: [String: Millis] = [:]
+        /// Sent and not yet committed (exchanges under way, and outcomes waiting for their commit).
         var inFlight = 0
         var maxInFlight: Int
+        /// Exchanges under way.
+        var exchanging = 0
+        var maxExchanges: Int
         /// Queued jobs whose events are not cached, in the order they came: the read-ahead's work.
         var uncached: [(job: Int64, event: Int64)] = []
         var uncachedHead = 0
@@ -28,6 +38,8 @@ final class DestinationWorker: Sendable {
             if busy.contains(lane) || delayed[lane] != nil { return }
             ready.append(lane)
         }
+
+        var canStart: Bool { inFlight < maxInFlight && exchanging < maxExchanges }
 
         mutating func popReady() -> String? {
             while readyHead < ready.count {
@@ -54,22 +66,18 @@ final class DestinationWorker: Sendable {
     /// Yields when the read-ahead may have work: uncached jobs arrived, or the cache freed room.
     let readAheadSignals: AsyncStream<Void>
 
-    init(id: DestinationID, limiter: RateLimiter, mappingState: SharedMappingState, maxInFlight: Int, maxCachedEvents: Int = 50_000) {
+    init(id: DestinationID, limiter: RateLimiter, mappingState: SharedMappingState, maxInFlight: Int, maxExchanges: Int? = nil,
+         maxCachedEvents: Int = 50_000) {
         self.id = id
         self.maxCachedEvents = maxCachedEvents
         self.limiter = limiter
         self.mappingState = mappingState
-        lanes = Mutex(Lanes(maxInFlight: maxInFlight))
+        lanes = Mutex(Lanes(maxInFlight: max(1, maxInFlight), maxExchanges: max(1, min(maxExchanges ?? maxInFlight, maxInFlight))))
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         (readAheadSignals, readAheadSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     func wake() { signal.yield() }
-
-    func setMaxInFlight(_ value: Int) {
-        lanes.withLock { $0.maxInFlight = max(1, value) }
-        wake()
-    }
 
     /// Adds jobs (new, released or replayed); ones already known are ignored.
     func enqueue(_ jobs: [Job], events: [Int64: Event] = [:]) {
@@ -113,8 +121,8 @@ final class DestinationWorker: Sendable {
         var takenAt = ContinuousClock.now
     }
 
-    /// Takes as many due lane heads as the in-flight bound allows, at most `limit`. A caller
-    /// taking fewer than are ready wakes the worker loop for the rest.
+    /// Takes as many due lane heads as the bounds allow, at most `limit`. A caller taking fewer
+    /// than are ready wakes the worker loop for the rest.
     func takeBatches(coalesce: Bool, limit: Int = .max) -> [Batch] {
         let now = Date().millis
         var more = false
@@ -125,7 +133,7 @@ final class DestinationWorker: Sendable {
                 state.markReady(lane)
             }
             var batches: [Batch] = []
-            while batches.count < limit, state.inFlight < state.maxInFlight, let lane = state.popReady() {
+            while batches.count < limit, state.canStart, let lane = state.popReady() {
                 guard let queued = state.jobs[lane], let head = queued.first else { continue }
                 if head.nextAttemptAt > now {
                     state.delayed[lane] = head.nextAttemptAt
@@ -140,11 +148,12 @@ final class DestinationWorker: Sendable {
                 }
                 state.busy.insert(lane)
                 state.inFlight += 1
+                state.exchanging += 1
                 var events: [Int64: Event] = [:]
                 for job in taken { events[job.eventId] = state.events[job.eventId] }
                 batches.append(Batch(lane: lane, jobs: taken, events: events))
             }
-            more = batches.count == limit && state.inFlight < state.maxInFlight && state.readyHead < state.ready.count
+            more = batches.count == limit && state.canStart && state.readyHead < state.ready.count
             return batches
         }
     }
@@ -156,14 +165,17 @@ final class DestinationWorker: Sendable {
         case retry(at: Millis, attempts: Int)
     }
 
-    /// Takes the batch off its lane so the lane's next job can go. With `keepingSlot`, the
-    /// batch still counts against the in-flight bound until `releaseSlot()`: its outcome is
-    /// not committed yet, and a crash would repeat it.
+    /// Takes the batch off its lane so the lane's next job can go, and frees its exchange. With
+    /// `keepingSlot`, the batch still counts against the in-flight bound until `releaseSlot()`:
+    /// its outcome is not committed yet, and a crash would repeat it.
+    ///
+    /// It wakes no one: the delivery's task takes the next ready lane itself right after (see
+    /// `takeBatches(limit:)`).
     func complete(_ batch: Batch, _ completion: Completion, keepingSlot: Bool = false) {
-        let (readAhead, slotFree) = lanes.withLock { state -> (Bool, Bool) in
+        let readAhead = lanes.withLock { state -> Bool in
             state.busy.remove(batch.lane)
+            state.exchanging -= 1
             if !keepingSlot { state.inFlight -= 1 }
-            let slotFree = state.inFlight < state.maxInFlight
             // Taken out of the dictionary (not copied) so it is changed in place, then put back.
             var queued = state.jobs.removeValue(forKey: batch.lane) ?? []
             switch completion {
@@ -190,13 +202,10 @@ final class DestinationWorker: Sendable {
                 state.jobs[batch.lane] = queued
                 if head > Date().millis { state.delayed[batch.lane] = head } else { state.markReady(batch.lane) }
             }
-            if case .removed = completion { return (state.uncachedHead < state.uncached.count, slotFree) }
-            return (false, slotFree)
+            if case .removed = completion { return state.uncachedHead < state.uncached.count }
+            return false
         }
         if readAhead { readAheadSignal.yield() }
-        // With every slot taken nothing can start now; the delivery that frees one takes the
-        // next lane itself (see `releaseSlot`).
-        if slotFree { wake() }
     }
 
     /// Events to read ahead: those of queued jobs not cached, oldest first, as many as the
@@ -230,12 +239,19 @@ final class DestinationWorker: Sendable {
 
     var cachedEventCount: Int { lanes.withLock { $0.events.count } }
 
-    /// Frees the slot of a finished delivery. Its task then takes the next ready lane itself
-    /// (`takeBatches(limit: 1)`), which saves a wake-up of the worker loop and a new task per
-    /// delivery; that call wakes the loop when more lanes are ready than it takes.
+    /// Frees the in-flight slot of a delivery whose outcome is committed. Only if the in-flight
+    /// bound was what held lanes back does it wake the worker loop: otherwise the deliveries
+    /// under way take the ready lanes as they finish.
     func releaseSlot() {
-        lanes.withLock { $0.inFlight -= 1 }
+        let blocked = lanes.withLock { state -> Bool in
+            let wasFull = state.inFlight >= state.maxInFlight
+            state.inFlight -= 1
+            return wasFull && state.canStart && state.readyHead < state.ready.count
+        }
+        if blocked { wake() }
     }
+
+    var counts: (inFlight: Int, exchanging: Int) { lanes.withLock { ($0.inFlight, $0.exchanging) } }
 
     func gauges() -> (inFlight: Int, queueDepth: Int, oldestQueuedMs: Int64) {
         let now = Date().millis

@@ -3,7 +3,8 @@ import Synchronization
 
 /// Where a delivery's time goes, summed over deliveries: waiting for its turn after the lane
 /// was taken, mapping and rate limiting, HTTP exchanges, and waiting for its outcome to be
-/// committed. A throughput ceiling is slots ÷ the sum, so this says which stage to work on.
+/// committed. A throughput ceiling is exchanges ÷ (queued + engine + HTTP), and in-flight slots ÷
+/// the whole sum, so this says which stage to work on.
 public final class StageTimings: Sendable {
     public struct Averages: Sendable, CustomStringConvertible {
         public var deliveries: Int
@@ -25,6 +26,7 @@ public final class StageTimings: Sendable {
         var queued: Duration = .zero
         var engine: Duration = .zero
         var exchange: Duration = .zero
+        var commits = 0
         var commit: Duration = .zero
     }
 
@@ -32,13 +34,21 @@ public final class StageTimings: Sendable {
 
     public init() {}
 
-    func record(queued: Duration, engine: Duration, exchange: Duration, commit: Duration) {
+    func record(queued: Duration, engine: Duration, exchange: Duration) {
         sums.withLock { sums in
             sums.count += 1
             sums.queued += queued
             sums.engine += engine
             sums.exchange += exchange
-            sums.commit += commit
+        }
+    }
+
+    /// From an outcome queued for the store to its commit (the delivery's in-flight slot is held
+    /// that long, its exchange and task are not).
+    func recordCommit(_ wait: Duration) {
+        sums.withLock { sums in
+            sums.commits += 1
+            sums.commit += wait
         }
     }
 
@@ -50,6 +60,6 @@ public final class StageTimings: Sendable {
         }
         let count = Double(max(1, taken.count))
         return Averages(deliveries: taken.count, queuedMs: taken.queued.milliseconds / count, engineMs: taken.engine.milliseconds / count,
-                        exchangeMs: taken.exchange.milliseconds / count, commitMs: taken.commit.milliseconds / count)
+                        exchangeMs: taken.exchange.milliseconds / count, commitMs: taken.commit.milliseconds / Double(max(1, taken.commits)))
     }
 }

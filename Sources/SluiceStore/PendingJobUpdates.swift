@@ -6,11 +6,15 @@ import Synchronization
 /// hot path (ingest's group commit, the router's job inserts, attempt records) carries whatever
 /// is queued, so an outcome waits for at most the transaction in progress and the next one,
 /// however many others are queued on the single writer. Outcomes are applied in the order they
-/// were queued, and their callers resume only once the transaction carrying them is committed.
+/// were queued, and their callers hear of them only once the transaction carrying them has ended.
 final class PendingJobUpdates: Sendable {
+    /// Told once whether the transaction carrying an outcome committed. It runs on the writer's
+    /// serial path, so it must be quick (a counter, a continuation).
+    typealias Settled = @Sendable (Result<Void, any Error>) -> Void
+
     private struct State {
         var updates: [JobUpdate] = []
-        var waiters: [CheckedContinuation<Void, any Error>] = []
+        var waiters: [Settled] = []
         var writeScheduled = false
     }
 
@@ -22,7 +26,7 @@ final class PendingJobUpdates: Sendable {
 
     /// Queues `updates`; returns whether the caller must schedule a transaction for them (none is
     /// due to pick them up yet).
-    func add(_ updates: [JobUpdate], _ waiter: CheckedContinuation<Void, any Error>) -> Bool {
+    func add(_ updates: [JobUpdate], _ waiter: @escaping Settled) -> Bool {
         state.withLock { state in
             state.updates += updates
             state.waiters.append(waiter)
@@ -34,7 +38,7 @@ final class PendingJobUpdates: Sendable {
 
     /// Inside a write transaction: applies everything queued, in a savepoint so that a failure
     /// fails only these outcomes and not the transaction's own work. Their callers are handed to
-    /// `carrier`, to be resumed once the transaction has committed or rolled back. (Not a
+    /// `carrier`, to be told once the transaction has committed or rolled back. (Not a
     /// transaction observer: adding one makes GRDB drop its cached statements, so every
     /// transaction would prepare its statements again.)
     func applyQueued(_ db: Database, into carrier: Carrier) {
@@ -47,7 +51,7 @@ final class PendingJobUpdates: Sendable {
             }
             carrier.waiters += waiters
         } catch {
-            for waiter in waiters { waiter.resume(throwing: error) }
+            for waiter in waiters { waiter(.failure(error)) }
         }
     }
 
@@ -102,17 +106,17 @@ final class PendingJobUpdates: Sendable {
     }
 
     /// The callers of the outcomes one transaction carries. Filled inside the transaction and
-    /// resumed after it, on the writer's serial path.
+    /// told after it, on the writer's serial path.
     final class Carrier: @unchecked Sendable {
-        fileprivate var waiters: [CheckedContinuation<Void, any Error>] = []
+        fileprivate var waiters: [Settled] = []
 
         func committed() {
-            for waiter in waiters { waiter.resume() }
+            for waiter in waiters { waiter(.success(())) }
             waiters = []
         }
 
         func rolledBack() {
-            for waiter in waiters { waiter.resume(throwing: RolledBack()) }
+            for waiter in waiters { waiter(.failure(RolledBack())) }
             waiters = []
         }
 
@@ -128,10 +132,10 @@ final class PendingJobUpdates: Sendable {
 
     /// Fails everything queued (the transaction meant to carry it could not start).
     func failQueued(_ error: any Error) {
-        for waiter in takeAll().waiters { waiter.resume(throwing: error) }
+        for waiter in takeAll().waiters { waiter(.failure(error)) }
     }
 
-    private func takeAll() -> (updates: [JobUpdate], waiters: [CheckedContinuation<Void, any Error>]) {
+    private func takeAll() -> (updates: [JobUpdate], waiters: [Settled]) {
         state.withLock { state in
             defer {
                 state.updates.removeAll(keepingCapacity: true)

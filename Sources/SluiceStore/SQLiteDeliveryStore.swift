@@ -16,9 +16,10 @@ public protocol DeliveryStore: Sendable {
 
     // Jobs.
     func jobs(states: [JobState], destination: String?) async throws -> [Job]
-    /// Applies `updates` after every change queued before them; calls `queued` once their place
-    /// in that order is fixed, then returns when they are committed.
-    func apply(_ updates: [JobUpdate], queued: () -> Void) async throws
+    /// Applies `updates` after every change queued before them: calls `queued` once their place
+    /// in that order is fixed, before returning, and `settled` once the transaction carrying
+    /// them has committed or failed. `settled` may run on the store's writer, so it must be quick.
+    func apply(_ updates: [JobUpdate], queued: () -> Void, settled: @escaping @Sendable (Result<Void, any Error>) -> Void)
     func releaseHeld(destination: String, releaseKey: String) async throws -> [Job]
     func expireHeld(now: Millis) async throws -> [Job]
     func deadLetters(_ filter: DeadLetterFilter) async throws -> [Job]
@@ -47,9 +48,12 @@ public protocol DeliveryStore: Sendable {
 }
 
 extension DeliveryStore {
-    /// Applies `updates` after every change queued before them; returns when they are committed.
-    public func apply(_ updates: [JobUpdate]) async throws {
-        try await apply(updates, queued: {})
+    /// Applies `updates` after every change queued before them; calls `queued` once their place
+    /// in that order is fixed, then returns when they are committed.
+    public func apply(_ updates: [JobUpdate], queued: () -> Void = {}) async throws {
+        try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+            apply(updates, queued: queued) { waiter.resume(with: $0) }
+        }
     }
 }
 
@@ -264,16 +268,17 @@ extension SQLiteEventStore: DeliveryStore {
         }
     }
 
-    public func apply(_ updates: [JobUpdate], queued: () -> Void) async throws {
-        guard !updates.isEmpty else { return queued() }
-        try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
-            let scheduleWrite = pendingJobUpdates.add(updates, waiter)
+    public func apply(_ updates: [JobUpdate], queued: () -> Void, settled: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        guard !updates.isEmpty else {
             queued()
-            guard scheduleWrite else { return }
-            // Nothing already queued will carry them: a transaction of their own. One that
-            // starts first picks them up, and this one then finds nothing to do.
-            pendingJobUpdates.writeAlone(pool, after: outcomeCommitDelay)
+            return settled(.success(()))
         }
+        let scheduleWrite = pendingJobUpdates.add(updates, settled)
+        queued()
+        guard scheduleWrite else { return }
+        // Nothing already queued will carry them: a transaction of their own. One that
+        // starts first picks them up, and this one then finds nothing to do.
+        pendingJobUpdates.writeAlone(pool, after: outcomeCommitDelay)
     }
 
     static func apply(_ updates: [JobUpdate], _ db: Database) throws {
@@ -303,7 +308,9 @@ extension SQLiteEventStore: DeliveryStore {
     }
 
     public func releaseHeld(destination: String, releaseKey: String) async throws -> [Job] {
-        try await pool.write { db in
+        // Carries the queued outcomes first: a hold queued just before the releasing call is then
+        // in place when the release looks for it.
+        try await pendingJobUpdates.write(pool) { db in
             let released = try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE state = 'held' AND destination = ? AND release_key = ? ORDER BY id",
                                             arguments: [destination, releaseKey]).map(Self.job)
             try db.execute(sql: """

@@ -19,8 +19,10 @@ import Testing
 
     @Test func averagesEachStageAndStartsAfreshAfterTaking() {
         let timings = StageTimings()
-        timings.record(queued: .milliseconds(1), engine: .milliseconds(2), exchange: .milliseconds(10), commit: .milliseconds(3))
-        timings.record(queued: .milliseconds(3), engine: .milliseconds(4), exchange: .milliseconds(20), commit: .milliseconds(5))
+        timings.record(queued: .milliseconds(1), engine: .milliseconds(2), exchange: .milliseconds(10))
+        timings.recordCommit(.milliseconds(3))
+        timings.record(queued: .milliseconds(3), engine: .milliseconds(4), exchange: .milliseconds(20))
+        timings.recordCommit(.milliseconds(5))
         let averages = timings.take()
         #expect(averages.deliveries == 2)
         #expect(abs(averages.queuedMs - 2) < 1e-9 && abs(averages.engineMs - 3) < 1e-9)

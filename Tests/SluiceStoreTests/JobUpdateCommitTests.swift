@@ -82,7 +82,7 @@ import Testing
         let pending = PendingJobUpdates()
         await #expect(throws: PendingJobUpdates.RolledBack.self) {
             try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
-                #expect(pending.add([.finished(id: job.id)], waiter), "the first outcome asks for a transaction")
+                #expect(pending.add([.finished(id: job.id)]) { waiter.resume(with: $0) }, "the first outcome asks for a transaction")
                 // The transaction it rides in fails after taking it on board.
                 _ = try? pending.write(store.pool) { _ in throw Boom() }
             }
@@ -94,7 +94,7 @@ import Testing
         let pending = PendingJobUpdates()
         await #expect(throws: Boom.self) {
             try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
-                _ = pending.add([.finished(id: 1)], waiter)
+                _ = pending.add([.finished(id: 1)]) { waiter.resume(with: $0) }
                 pending.failQueued(Boom())
             }
         }
@@ -102,7 +102,7 @@ import Testing
         let (stream, next) = AsyncStream.makeStream(of: Bool.self)
         Task {
             try? await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
-                next.yield(pending.add([.finished(id: 2)], waiter))
+                next.yield(pending.add([.finished(id: 2)]) { waiter.resume(with: $0) })
                 next.finish()
                 pending.failQueued(Boom())
             }
