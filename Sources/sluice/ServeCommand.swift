@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Only ingest and store; do not deliver (another process delivers).")
     var noDelivery = false
 
-    @Option(name: .long, help: "Concurrent deliveries per destination (the in-flight bound).")
+    @Option(name: .long, help: "Deliveries per destination sent and not yet committed (the in-flight bound: a crash repeats at most this many).")
     var maxInFlight: Int = 16
 
     mutating func run() async throws {

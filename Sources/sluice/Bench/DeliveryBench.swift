@@ -17,8 +17,8 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Track events in the throughput phase.") var events: Int = 50_000
     @Option(name: .long, help: "Users in the throughput phase.") var users: Int = 2_000
-    @Option(name: .long, help: "Concurrent deliveries per destination.") var maxInFlight: Int = 64
-    @Option(name: .long, help: "Connections to the sandbox (default: --max-in-flight).") var connections: Int?
+    @Option(name: .long, help: "Deliveries sent and not yet committed, per destination.") var maxInFlight: Int = 64
+    @Option(name: .long, help: "Connections to the sandbox, and exchanges under way at once (default: --max-in-flight).") var connections: Int?
     @Flag(name: .long, help: "Answer deliveries in memory instead of over HTTP (isolates the engine from the HTTP stack).") var inMemoryAPI = false
     @Option(name: .long, help: "Users in the coalescing phase (each identifies 5 times a minute).") var coalescingUsers: Int = 1_000
 
@@ -126,6 +126,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         let transport = PooledHTTPTransport(maxConnectionsPerOrigin: connections)
         var options = EngineOptions()
         options.maxInFlightPerDestination = maxInFlight
+        options.maxExchangesPerDestination = min(connections, maxInFlight)
         options.rateLimitScale = 1_000_000
         let engine = try await DeliveryEngine(store: store, transport: inMemory ? InstantAPI() : transport, options: options, logger: quietLogger())
         let engineTask = Task { try await engine.run() }
