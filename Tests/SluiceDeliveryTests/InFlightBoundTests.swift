@@ -23,12 +23,18 @@ import Testing
         }
     }
 
-    @Test func deliveriesNeverExceedTheBoundAndEveryLaneIsServed() async throws {
+    /// A store with Intercom enabled and 40 users' identify, track, track ingested: 80 tracks to deliver.
+    static func fortyUsers() async throws -> SQLiteEventStore {
         let store = try temporaryStore()
         try await save(store, "intercom", intercomSettings())
         var calls: [JSON] = []
         for user in 0..<40 { calls += [identify("u\(user)", "i\(user)"), track("u\(user)", "t\(user)a"), track("u\(user)", "t\(user)b")] }
         try await ingest(store, calls)
+        return store
+    }
+
+    @Test func deliveriesNeverExceedTheBoundAndEveryLaneIsServed() async throws {
+        let store = try await Self.fortyUsers()
         let transport = Gauge()
         var options = fastRetries()
         options.maxInFlightPerDestination = 4
@@ -98,11 +104,7 @@ import Testing
     }
 
     @Test func aSlowCommitDoesNotHoldTheNextExchangeBack() async throws {
-        let sqlite = try temporaryStore()
-        try await save(sqlite, "intercom", intercomSettings())
-        var calls: [JSON] = []
-        for user in 0..<40 { calls += [identify("u\(user)", "i\(user)"), track("u\(user)", "t\(user)a"), track("u\(user)", "t\(user)b")] }
-        try await ingest(sqlite, calls)
+        let sqlite = try await Self.fortyUsers()
         let store = InterposedStore(sqlite, settleDelay: .milliseconds(25))
         let transport = Gauge()
         var options = fastRetries()
