@@ -268,13 +268,11 @@ final class PooledConnection: Sendable {
         let loop = channel.eventLoop
         let handler = self.handler
         return try await withCheckedThrowingContinuation { continuation in
-            // The request starts and its reply is awaited in one visit to the connection's loop:
-            // awaiting the future from another thread would take that loop's task-queue lock again.
+            // The request starts and its reply is awaited in one visit to the connection's loop;
+            // the handler resumes the caller itself, without a promise and future in between.
             @Sendable func start() {
-                let promise = loop.makePromise(of: ExchangeResult.self)
-                promise.futureResult.whenComplete { continuation.resume(with: $0) }
-                guard let exchangeHandler = handler.value else { return promise.fail(ExchangeFailure.closedBeforeReply) }
-                exchangeHandler.start(request, isHEAD: isHEAD, promise: promise, timeout: timeout)
+                guard let exchangeHandler = handler.value else { return continuation.resume(throwing: ExchangeFailure.closedBeforeReply) }
+                exchangeHandler.start(request, isHEAD: isHEAD, timeout: timeout) { continuation.resume(with: $0) }
             }
             // With NIO's loops as the concurrency executor the caller is often on this very loop.
             if loop.inEventLoop { start() } else { loop.execute(start) }
@@ -294,17 +292,26 @@ struct ExchangeResult: Sendable {
 
 /// Writes one request (a single pre-encoded buffer) and parses its response; lives on the
 /// connection's event loop, right after TLS when there is TLS.
+///
+/// Timeouts use one timer per connection, armed for the running exchange's deadline and moved on
+/// only when it fires: scheduling and cancelling a timer for every exchange cost the loop a
+/// heap insertion and a search-and-remove each time, thousands of times a second.
 final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
+    typealias Completion = (Result<ExchangeResult, any Error>) -> Void
 
     private struct Pending {
-        let promise: EventLoopPromise<ExchangeResult>
-        var timer: Scheduled<Void>?
+        let complete: Completion
+        let deadline: NIODeadline
+        let timeout: Duration
     }
 
     private var context: ChannelHandlerContext?
     private var pending: Pending?
+    private var timer: Scheduled<Void>?
+    /// When the armed timer fires.
+    private var timerDeadline: NIODeadline?
     private var parser: HTTP1Parser
     /// Why the connection failed while no exchange was running (a TLS handshake, a reset).
     private var failure: (any Error)?
@@ -314,19 +321,49 @@ final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    func start(_ request: ByteBuffer, isHEAD: Bool, promise: EventLoopPromise<ExchangeResult>, timeout: Duration) {
+    func handlerRemoved(context: ChannelHandlerContext) {
+        disarm()
+        self.context = nil
+    }
+
+    func start(_ request: ByteBuffer, isHEAD: Bool, timeout: Duration, complete: @escaping Completion) {
         guard let context, context.channel.isActive, pending == nil, !parser.isInsideMessage else {
-            return promise.fail(failure ?? ExchangeFailure.closedBeforeReply)
+            return complete(.failure(failure ?? ExchangeFailure.closedBeforeReply))
         }
-        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(timeout.totalNanoseconds)) { [weak self] () -> Void in
-            self?.fail(ExchangeFailure.timedOut(timeout))
-        }
-        pending = Pending(promise: promise, timer: timer)
+        let deadline = NIODeadline.now() + .nanoseconds(timeout.totalNanoseconds)
+        pending = Pending(complete: complete, deadline: deadline, timeout: timeout)
+        // An armed timer due no later than this deadline will look again when it fires.
+        if let armed = timerDeadline, armed <= deadline {} else { arm(deadline) }
         parser.expectResponse(toHEAD: isHEAD)
         // A failed write closes the channel, which fails the exchange in channelInactive.
         context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+    }
+
+    private func arm(_ deadline: NIODeadline) {
+        timer?.cancel()
+        guard let loop = context?.eventLoop else { return }
+        timerDeadline = deadline
+        timer = loop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] () -> Void in
+            self?.timerFired()
+        }
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+        timerDeadline = nil
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDeadline = nil
+        guard let running = pending else { return }
+        if running.deadline <= .now() {
+            fail(ExchangeFailure.timedOut(running.timeout))
+        } else {
+            arm(running.deadline)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -353,6 +390,7 @@ final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
                 fail(parser.isInsideMessage ? ExchangeFailure.closedDuringReply : ExchangeFailure.closedBeforeReply)
             }
         }
+        disarm()
         context.fireChannelInactive()
     }
 
@@ -363,8 +401,7 @@ final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func succeed(_ message: HTTP1Message, reusable: Bool) {
         guard let done = pending else { return }
         pending = nil
-        done.timer?.cancel()
-        done.promise.succeed(ExchangeResult(message: message, reusable: reusable))
+        done.complete(.success(ExchangeResult(message: message, reusable: reusable)))
     }
 
     /// Fails the exchange in progress and closes the connection: it is in an unknown state.
@@ -372,9 +409,9 @@ final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
         if failure == nil { failure = error }
         if let done = pending {
             pending = nil
-            done.timer?.cancel()
-            done.promise.fail(error)
+            done.complete(.failure(error))
         }
+        disarm()
         context?.close(promise: nil)
     }
 }

@@ -95,6 +95,36 @@ import Testing
         await sandbox.shutdown()
     }
 
+    /// One timer per connection is moved on to the running exchange's deadline when it fires:
+    /// quick exchanges for longer than the timeout never time out, and a slow one after them
+    /// still does, on time.
+    @Test func theConnectionsTimerFollowsEachExchangesOwnDeadline() async throws {
+        let sandbox = try await Self.sandbox()
+        let transport = PooledHTTPTransport(maxConnectionsPerOrigin: 1)
+        _ = try await transport.send(Self.intercom(sandbox, .POST, "/contacts", ["role": "user", "external_id": "u1"]), timeout: .seconds(5))
+        let quickUntil = ContinuousClock.now + .milliseconds(900)
+        var quick = 0
+        while ContinuousClock.now < quickUntil {
+            let reply = try await transport.send(Self.intercom(sandbox, .GET, "/contacts/nope"), timeout: .milliseconds(250))
+            #expect(reply.status == 404)
+            quick += 1
+        }
+        #expect(quick > 10)
+        sandbox.setFaults(FaultSettings(latency: .seconds(2)), for: .intercom)
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await transport.send(Self.intercom(sandbox, .GET, "/contacts/nope"), timeout: .milliseconds(250))
+        } throws: { error in
+            String(describing: error).contains("no complete answer within 250 ms")
+        }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(240) && waited < .seconds(1.5))
+        sandbox.clearFaults(for: .intercom)
+        #expect(try await transport.send(Self.intercom(sandbox, .GET, "/contacts/nope"), timeout: .seconds(5)).status == 404)
+        await transport.shutdown()
+        await sandbox.shutdown()
+    }
+
     @Test func aClosedConnectionFailsTheExchangeAndANewOneIsOpenedAfterwards() async throws {
         let sandbox = try await Self.sandbox()
         let transport = PooledHTTPTransport()
