@@ -7,7 +7,7 @@ import Synchronization
 /// is queued, so an outcome waits for at most the transaction in progress and the next one,
 /// however many others are queued on the single writer. Outcomes are applied in the order they
 /// were queued, and their callers hear of them only once the transaction carrying them has ended.
-final class PendingJobUpdates: Sendable {
+public final class PendingJobUpdates: Sendable {
     /// Told once whether the transaction carrying an outcome committed. It runs on the writer's
     /// serial path, so it must be quick (a counter, a continuation).
     typealias Settled = @Sendable (Result<Void, any Error>) -> Void
@@ -23,6 +23,17 @@ final class PendingJobUpdates: Sendable {
     }
 
     private let state = Mutex(State())
+    private let counters = Mutex(WriteCounters())
+
+    /// Write transactions that carried outcomes, and how many, since the last call (for the
+    /// delivery benchmark: fewer, fuller transactions mean less WAL written per outcome).
+    public struct WriteCounters: Sendable {
+        public var transactions = 0
+        public var outcomes = 0
+        public var aloneTransactions = 0
+    }
+
+    func takeCounters() -> WriteCounters { counters.withLock { counters in defer { counters = WriteCounters() }; return counters } }
 
     /// Queues `updates`; returns whether the caller must schedule a transaction for them (none is
     /// due to pick them up yet).
@@ -41,9 +52,14 @@ final class PendingJobUpdates: Sendable {
     /// `carrier`, to be told once the transaction has committed or rolled back. (Not a
     /// transaction observer: adding one makes GRDB drop its cached statements, so every
     /// transaction would prepare its statements again.)
-    func applyQueued(_ db: Database, into carrier: Carrier) {
+    func applyQueued(_ db: Database, into carrier: Carrier, alone: Bool = false) {
         let (updates, waiters) = takeAll()
         guard !waiters.isEmpty else { return }
+        counters.withLock { counters in
+            counters.transactions += 1
+            counters.outcomes += waiters.count
+            if alone { counters.aloneTransactions += 1 }
+        }
         do {
             try db.inSavepoint {
                 try SQLiteEventStore.apply(updates, db)
@@ -92,7 +108,7 @@ final class PendingJobUpdates: Sendable {
             let carrier = Carrier()
             do {
                 try db.inTransaction {
-                    self.applyQueued(db, into: carrier)
+                    self.applyQueued(db, into: carrier, alone: true)
                     return .commit
                 }
                 carrier.committed()

@@ -121,6 +121,9 @@ public final class SQLiteEventStore: EventStore, Sendable {
         }
     }
 
+    /// Transactions that carried delivery outcomes since the last call.
+    public func takeOutcomeWriteCounters() -> PendingJobUpdates.WriteCounters { pendingJobUpdates.takeCounters() }
+
     public func isReady() async -> Bool {
         (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }

@@ -162,6 +162,7 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         }
         try await waitDelivered(users)
         _ = engine.stageTimings.take()
+        _ = store.takeOutcomeWriteCounters()
 
         let clock = ContinuousClock()
         let bodies = stride(from: 0, to: events, by: 100).map { start in
@@ -189,6 +190,9 @@ struct DeliveryBenchCommand: AsyncParsableCommand {
         try await waitDelivered(users + events)
         let total = clock.now - started
         print("  where a delivery's time went: \(engine.stageTimings.take())")
+        let writes = store.takeOutcomeWriteCounters()
+        print(String(format: "  outcomes committed by %d transactions (%d of their own), %.1f outcomes each",
+                     writes.transactions, writes.aloneTransactions, Double(writes.outcomes) / Double(max(1, writes.transactions))))
         let cpu = ProcessCPU.seconds() - cpuStarted
         try await Task.sleep(for: .milliseconds(1_100))  // one more stats flush, for the latency figures
         if let totals = engine.stats.totals()["intercom"] {
